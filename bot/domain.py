@@ -1,0 +1,91 @@
+"""Plain values shared by every layer: roles, career stages, statuses.
+
+Nothing here does I/O; the database stores these enums by their string values.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    """What a participant comes to a program for."""
+
+    MENTOR = "mentor"  # reverse mentor: early-career, shares what they know
+    MENTEE = "mentee"  # leader: learns from an early-career colleague
+    EITHER = "either"
+
+
+class CareerStage(enum.IntEnum):
+    """Career stage, never age (PRODUCT §2)."""
+
+    EARLY_CAREER = 1
+    DEVELOPING = 2
+    EXPERIENCED = 3
+    SENIOR_LEADER = 4
+    EXECUTIVE = 5
+
+    @property
+    def label(self) -> str:
+        return _STAGE_LABELS[self]
+
+
+_STAGE_LABELS = {
+    CareerStage.EARLY_CAREER: "Early career",
+    CareerStage.DEVELOPING: "Developing",
+    CareerStage.EXPERIENCED: "Experienced",
+    CareerStage.SENIOR_LEADER: "Senior leader",
+    CareerStage.EXECUTIVE: "Executive",
+}
+
+
+class MembershipStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class SkillKind(enum.StrEnum):
+    """The two directions a skill can face on a profile."""
+
+    TEACH = "teach"
+    LEARN = "learn"
+
+
+class MatchPriority(enum.StrEnum):
+    """How a program trades coverage against quality when matching."""
+
+    MOST_MATCHED = "most_matched"  # match as many people as possible, then best score
+    HIGHEST_SCORE = "highest_score"  # maximise the total score alone
+
+
+class RoundStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+    ANNOUNCED = "announced"
+    CANCELLED = "cancelled"
+
+
+class PairStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class CheckinAnswer(enum.StrEnum):
+    MET = "met"
+    NOT_YET = "not_yet"
+    NOT_A_FIT = "not_a_fit"
+
+
+class StoryStatus(enum.StrEnum):
+    AWAITING_CONSENT = "awaiting_consent"
+    APPROVED = "approved"
+    POSTED = "posted"
+    DECLINED = "declined"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # permanent error, reason recorded

@@ -1,0 +1,28 @@
+"""Safe text for Slack: escaping user input, mentions and dates built from ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def escape(text: str) -> str:
+    """Make user text inert in mrkdwn: only &, < and > are special to Slack."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    """A user mention, built from a validated id only."""
+    if not _USER_ID.match(user_id):
+        raise ValueError(f"not a Slack user id: {user_id!r}")
+    return f"<@{user_id}>"
+
+
+def slack_date(when: datetime, *, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """A time every reader sees in their own timezone (Slack's date formatting)."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime")
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
