@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.slack.text import escape
 
@@ -29,7 +29,7 @@ def help_message(
     intro = "*Reverse mentoring, made easy.* Here's what you can do:"
     if unknown:
         intro = f"I don't know `{escape(unknown[:40])}` yet. Here's what I can do:"
-    blocks = [SectionBlock(text=MarkdownTextObject(text=intro))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=intro))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
     if admin_lines:
         admin_text = "*For program admins*\n" + "\n".join(admin_lines)

@@ -1,0 +1,87 @@
+"""The periodic sweeps, and the only place APScheduler is imported.
+
+The database decides what is due; the scheduler only ticks (ARCHITECTURE.md §1).
+`mentorbot tick`, `serve`, `socket` and `clock` all run these same functions, so a
+double tick or two processes cannot do anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.delivery import SweepStats
+from bot.runtime import Runtime
+from bot.services.events import purge_processed_events
+
+logger = logging.getLogger(__name__)
+
+# A decision sweep looks at what is due at `now`, writes its rows and outbox messages in
+# one transaction, and returns how many things it did.
+DecisionSweep = Callable[[Runtime, datetime], Awaitable[int]]
+
+DELIVERY_INTERVAL_SECONDS = 3
+DECISION_INTERVAL_SECONDS = 60
+
+
+async def _purge_events(runtime: Runtime, now: datetime) -> int:
+    return await purge_processed_events(runtime.sessions, now=now)
+
+
+DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [("purge-events", _purge_events)]
+
+
+@dataclass
+class TickReport:
+    decisions: dict[str, int] = field(default_factory=dict)
+    delivery: SweepStats = field(default_factory=SweepStats)
+
+
+async def run_decisions(runtime: Runtime) -> dict[str, int]:
+    now = runtime.clock.now()
+    done: dict[str, int] = {}
+    for name, sweep in DECISION_SWEEPS:
+        done[name] = await sweep(runtime, now)
+    return done
+
+
+async def run_delivery(runtime: Runtime) -> SweepStats:
+    return await runtime.deliverer.sweep()
+
+
+async def tick(runtime: Runtime) -> TickReport:
+    """Everything due now, once: decisions first, then the messages they queued."""
+    report = TickReport(decisions=await run_decisions(runtime))
+    report.delivery = await run_delivery(runtime)
+    return report
+
+
+def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    """Fixed periodic jobs only: ids fixed, one instance each, missed runs coalesced."""
+    scheduler = AsyncIOScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(
+        run_delivery,
+        "interval",
+        seconds=DELIVERY_INTERVAL_SECONDS,
+        id="delivery",
+        replace_existing=True,
+        args=[runtime],
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        run_decisions,
+        "interval",
+        seconds=DECISION_INTERVAL_SECONDS,
+        id="decisions",
+        replace_existing=True,
+        args=[runtime],
+        next_run_time=datetime.now(UTC),
+    )
+    return scheduler

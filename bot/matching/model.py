@@ -1,0 +1,177 @@
+"""What the matching engine takes (candidates, rules, weights) and what it returns."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain import CareerStage, MatchPriority, Role
+
+
+def normalise_skill(text: str) -> str:
+    """The key two skill names match on: trimmed, inner spaces collapsed, case-folded."""
+    return " ".join(text.split()).casefold()
+
+
+def _unique_skills(skills: Iterable[str]) -> tuple[str, ...]:
+    """Skills in the order given, blanks and case-insensitive repeats dropped (display form kept)."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for skill in skills:
+        display = " ".join(skill.split())
+        key = display.casefold()
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(display)
+    return tuple(kept)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One person who could be matched this round.
+
+    `teaches` and `wants` keep the order and wording the person gave (reasons quote
+    them); they are tuples rather than sets so that output never depends on hashing.
+    """
+
+    id: str
+    role: Role
+    career_stage: CareerStage
+    name: str = ""
+    department: str = ""
+    manager_id: str | None = None
+    timezone: str = "UTC"
+    teaches: tuple[str, ...] = ()
+    wants: tuple[str, ...] = ()
+    max_mentees: int = 1
+    previous_partners: frozenset[str] = frozenset()
+    active: bool = True  # False when paused or left: never matched
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a candidate needs an id")
+        if self.max_mentees < 0:
+            raise ValueError(f"max_mentees must be 0 or more, got {self.max_mentees}")
+        object.__setattr__(self, "teaches", _unique_skills(self.teaches))
+        object.__setattr__(self, "wants", _unique_skills(self.wants))
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+class Rule(enum.StrEnum):
+    """The hard rules a program can relax to see what they cost."""
+
+    STAGE_GAP = "stage_gap"
+    MANAGER = "manager"
+    PREVIOUS_PARTNER = "previous_partner"
+    EXCLUDED_PAIR = "excluded_pair"
+    CROSS_DEPARTMENT = "cross_department"
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Hard rules for one round.
+
+    `pinned` pairs are (mentor_id, mentee_id) kept no matter what the other rules say;
+    `excluded_pairs` are pairs of ids (either order) never matched; `excluded_ids` are
+    people left out of the round. `require_cross_department` turns the cross-department
+    bonus into a rule: both departments given and different.
+    """
+
+    min_stage_gap: int = 1
+    pinned: tuple[tuple[str, str], ...] = ()
+    excluded_pairs: tuple[tuple[str, str], ...] = ()
+    excluded_ids: frozenset[str] = frozenset()
+    require_cross_department: bool = False
+    priority: MatchPriority = MatchPriority.MOST_MATCHED
+
+    def __post_init__(self) -> None:
+        # A reverse pairing needs the mentor strictly below the mentee (PRODUCT §2).
+        if not 1 <= self.min_stage_gap <= 4:
+            raise ValueError(f"min_stage_gap must be 1 to 4, got {self.min_stage_gap}")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Points each part of a pair's score can earn; the defaults add up to 100.
+
+    - `learning`: share of what the leader wants to learn that the mentor can teach.
+    - `giving_back`: share of what the mentor wants to learn that the leader can teach.
+    - `cross_department`: both departments given and different.
+    - `working_hours`: overlap of the two 09:00–17:00 local days; 8 hours earns it all.
+    """
+
+    learning: float = 60.0
+    giving_back: float = 20.0
+    cross_department: float = 10.0
+    working_hours: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("learning", "giving_back", "cross_department", "working_hours"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 <= value <= 1000):
+                raise ValueError(f"weight {name} must be between 0 and 1000, got {value}")
+
+    @property
+    def maximum(self) -> float:
+        return self.learning + self.giving_back + self.cross_department + self.working_hours
+
+
+@dataclass(frozen=True)
+class Pair:
+    mentor_id: str
+    mentee_id: str
+    score: float
+    shared_skills: tuple[str, ...]  # what the mentee wants that the mentor teaches
+    reasons: tuple[str, ...]
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConstraintCost:
+    """What relaxing one rule would change (re-solved at the optimum)."""
+
+    rule: Rule
+    extra_pairs: int
+    extra_score: float
+
+
+@dataclass(frozen=True)
+class MatchSummary:
+    """Counts for the round.
+
+    `optimal` is True when the pairs are proven to be the best possible for the
+    program's priority. It can only be False with `either` people on a large input
+    (see `bot.matching.solve`); then `bound_pairs` / `bound_score` say how far the
+    optimum can be at most: no valid matching has more than `bound_pairs` pairs and,
+    under HIGHEST_SCORE, none scores more than `bound_score`.
+    `constraint_costs` is None when the input was too large to re-solve per rule.
+    """
+
+    people: int
+    pairs: int
+    people_matched: int
+    unmatched: int
+    total_score: float
+    optimal: bool
+    bound_pairs: int
+    bound_score: float
+    constraint_costs: tuple[ConstraintCost, ...] | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    pairs: tuple[Pair, ...]
+    unmatched: tuple[Unmatched, ...]
+    summary: MatchSummary

@@ -1,0 +1,205 @@
+"""Candidates as arrays, the hard rules as boolean matrices and the score as a float matrix.
+
+Everything here works on whole blocks of (mentee candidate × mentor candidate) at once:
+skills are 0/1 matrices multiplied together, timezones are looked up in a small
+zone-by-zone overlap table, ids are integer positions. Rows are always the mentee side,
+columns the mentor side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.matching.model import Candidate, Constraints, Rule, Weights, normalise_skill
+from bot.matching.overlap import WORKDAY_HOURS, overlap_hours, resolve_zone
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+# Scores are rounded to this many units per point so that sums are exact integers in
+# float64; the solver's lexicographic weights depend on that exactness.
+SCORE_UNITS = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """The candidates of one round, encoded by position (0..n-1)."""
+
+    candidates: tuple[Candidate, ...]
+    index: dict[str, int]
+    stage: IntArray
+    department: IntArray  # code per distinct department; -1 when not given
+    zone: IntArray  # code into `overlap`
+    overlap: FloatArray  # zone × zone working hours in common
+    manager: IntArray  # position of the manager; -1 when not in this round
+    teach: NDArray[np.float32]  # person × skill, 1 where the person can teach it
+    want: NDArray[np.float32]  # person × skill, 1 where the person wants to learn it
+    want_count: FloatArray
+    previous: IntArray  # (k, 2) positions, both orders
+    excluded: IntArray  # (k, 2) positions, both orders
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+
+def build_population(
+    candidates: Sequence[Candidate], constraints: Constraints, *, reference_date: dt.date
+) -> Population:
+    index = {c.id: i for i, c in enumerate(candidates)}
+    departments: dict[str, int] = {}
+    department = np.array(
+        [
+            departments.setdefault(key, len(departments)) if (key := _key(c.department)) else -1
+            for c in candidates
+        ],
+        dtype=np.int64,
+    )
+    zones = [resolve_zone(c.timezone) for c in candidates]
+    zone_codes: dict[str, int] = {}
+    zone = np.array([zone_codes.setdefault(z.key, len(zone_codes)) for z in zones], dtype=np.int64)
+    distinct_zones = list({z.key: z for z in zones}.values())
+
+    skills: dict[str, int] = {}
+    teach_at = [(i, _code(skills, s)) for i, c in enumerate(candidates) for s in c.teaches]
+    want_at = [(i, _code(skills, s)) for i, c in enumerate(candidates) for s in c.wants]
+    teach = _incidence(teach_at, len(candidates), len(skills))
+    want = _incidence(want_at, len(candidates), len(skills))
+
+    previous = [
+        (i, index[other])
+        for i, c in enumerate(candidates)
+        for other in sorted(c.previous_partners)
+        if other in index
+    ]
+    excluded = [(index[a], index[b]) for a, b in constraints.excluded_pairs if a in index and b in index]
+    return Population(
+        candidates=tuple(candidates),
+        index=index,
+        stage=np.array([int(c.career_stage) for c in candidates], dtype=np.int64),
+        department=department,
+        zone=zone,
+        overlap=overlap_hours(distinct_zones, on=reference_date),
+        manager=np.array([index.get(c.manager_id or "", -1) for c in candidates], dtype=np.int64),
+        teach=teach,
+        want=want,
+        want_count=want.sum(axis=1, dtype=np.float64),
+        previous=_both_orders(previous),
+        excluded=_both_orders(excluded),
+    )
+
+
+def rule_masks(
+    pop: Population,
+    rows: IntArray,
+    cols: IntArray,
+    constraints: Constraints,
+    *,
+    relax: Rule | None = None,
+) -> dict[Rule, BoolArray]:
+    """For each hard rule, True where the (mentee row, mentor column) pair passes it.
+
+    `relax` loosens one rule: the stage gap by one step, any other rule entirely.
+    """
+    gap = constraints.min_stage_gap - (relax is Rule.STAGE_GAP)
+    masks = {
+        Rule.STAGE_GAP: pop.stage[cols][None, :] + gap <= pop.stage[rows][:, None],
+        Rule.MANAGER: ~(
+            (pop.manager[rows][:, None] == cols[None, :])
+            | (pop.manager[cols][None, :] == rows[:, None])
+        ),
+        Rule.PREVIOUS_PARTNER: _pair_mask(pop.previous, rows, cols, len(pop)),
+        Rule.EXCLUDED_PAIR: _pair_mask(pop.excluded, rows, cols, len(pop)),
+    }
+    if constraints.require_cross_department:
+        masks[Rule.CROSS_DEPARTMENT] = _cross_department(pop, rows, cols)
+    if relax is not None and relax is not Rule.STAGE_GAP:
+        masks.pop(relax, None)
+    return masks
+
+
+def eligible(
+    pop: Population,
+    rows: IntArray,
+    cols: IntArray,
+    constraints: Constraints,
+    *,
+    relax: Rule | None = None,
+) -> BoolArray:
+    """True where the pair passes every hard rule (and is not one person twice)."""
+    allowed = rows[:, None] != cols[None, :]
+    for mask in rule_masks(pop, rows, cols, constraints, relax=relax).values():
+        allowed &= mask
+    return allowed
+
+
+def score(pop: Population, rows: IntArray, cols: IntArray, weights: Weights) -> FloatArray:
+    """Score (0..weights.maximum) of every (mentee row, mentor column) pair."""
+    taught = (pop.want[rows] @ pop.teach[cols].T).astype(np.float64)
+    learning = taught / np.maximum(pop.want_count[rows], 1.0)[:, None] * weights.learning
+    offered = (pop.teach[rows] @ pop.want[cols].T).astype(np.float64)
+    giving_back = offered / np.maximum(pop.want_count[cols], 1.0)[None, :] * weights.giving_back
+    cross = _cross_department(pop, rows, cols) * weights.cross_department
+    hours = pop.overlap[pop.zone[rows][:, None], pop.zone[cols][None, :]]
+    working_hours = np.minimum(hours, WORKDAY_HOURS) / WORKDAY_HOURS * weights.working_hours
+    total: FloatArray = learning + giving_back + cross + working_hours
+    return total
+
+
+def score_units(scores: FloatArray) -> FloatArray:
+    """Scores rounded to whole SCORE_UNITS (kept as float64, exact below 2**53)."""
+    return np.rint(scores * SCORE_UNITS)
+
+
+def hours_between(pop: Population, a: int, b: int) -> float:
+    return float(pop.overlap[pop.zone[a], pop.zone[b]])
+
+
+def _cross_department(pop: Population, rows: IntArray, cols: IntArray) -> BoolArray:
+    mentee = pop.department[rows][:, None]
+    mentor = pop.department[cols][None, :]
+    differs: BoolArray = (mentee != mentor) & (mentee >= 0) & (mentor >= 0)
+    return differs
+
+
+def _pair_mask(pairs: IntArray, rows: IntArray, cols: IntArray, n: int) -> BoolArray:
+    mask = np.ones((len(rows), len(cols)), dtype=np.bool_)
+    if len(pairs) == 0:
+        return mask
+    row_at = np.full(n, -1, dtype=np.int64)
+    row_at[rows] = np.arange(len(rows))
+    col_at = np.full(n, -1, dtype=np.int64)
+    col_at[cols] = np.arange(len(cols))
+    r = row_at[pairs[:, 0]]
+    c = col_at[pairs[:, 1]]
+    hit = (r >= 0) & (c >= 0)
+    mask[r[hit], c[hit]] = False
+    return mask
+
+
+def _incidence(at: list[tuple[int, int]], n: int, width: int) -> NDArray[np.float32]:
+    matrix = np.zeros((n, width), dtype=np.float32)
+    if at:
+        positions = np.array(at, dtype=np.int64)
+        matrix[positions[:, 0], positions[:, 1]] = 1.0
+    return matrix
+
+
+def _both_orders(pairs: list[tuple[int, int]]) -> IntArray:
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    forward = np.array(pairs, dtype=np.int64)
+    return np.concatenate([forward, forward[:, ::-1]])
+
+
+def _code(skills: dict[str, int], skill: str) -> int:
+    return skills.setdefault(normalise_skill(skill), len(skills))
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()

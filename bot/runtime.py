@@ -1,0 +1,75 @@
+"""What listeners and jobs share in one process, built once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import Sessions, build_engine, build_sessions
+from bot.delivery import Deliverer, DeliveryPolicy
+from bot.slack.admins import AdminDirectory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: Sessions
+    clock: Clock
+    client: AsyncWebClient  # for replies inside a request (views.open, users.info)
+    deliverer: Deliverer
+    admins: AdminDirectory
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_web_client(settings: Settings, *, for_delivery: bool = False) -> AsyncWebClient:
+    """A Web API client for our Slack (or the fake one in tests).
+
+    Replies retry a dropped connection or one 429 in place. The delivery client retries
+    nothing itself: the outbox owns retries, so a retry can never post a message twice.
+    """
+    handlers = (
+        []
+        if for_delivery
+        else [
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+        ]
+    )
+    return AsyncWebClient(
+        token=settings.SLACK_BOT_TOKEN or None,
+        base_url=settings.SLACK_API_URL,
+        timeout=10,
+        retry_handlers=handlers,
+    )
+
+
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, policy: DeliveryPolicy | None = None
+) -> Runtime:
+    engine = build_engine(settings.DATABASE_URL)
+    sessions = build_sessions(engine)
+    clock = clock or SystemClock()
+    deliverer = Deliverer(
+        sessions, build_web_client(settings, for_delivery=True), clock, policy=policy
+    )
+    client = build_web_client(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        client=client,
+        deliverer=deliverer,
+        admins=AdminDirectory(settings.MENTORBOT_ADMIN_IDS, client),
+    )

@@ -1,0 +1,57 @@
+"""Who may run programs: MENTORBOT_ADMIN_IDS plus workspace admins and owners."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+
+class AdminDirectory:
+    """Answers "is this user an admin?" fast enough to sit inside a 3-second ack.
+
+    `users.info` is asked at most once per user per `ttl`, and never waited on longer
+    than `timeout`: when Slack is slow the answer is "not an admin" for now.
+    """
+
+    def __init__(
+        self,
+        admin_ids: frozenset[str],
+        client: AsyncWebClient,
+        *,
+        ttl: float = 300.0,
+        timeout: float = 1.0,
+    ) -> None:
+        self._admin_ids = admin_ids
+        self._client = client
+        self._ttl = ttl
+        self._timeout = timeout
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    async def is_admin(self, team_id: str, user_id: str) -> bool:
+        if user_id in self._admin_ids:
+            return True
+        key = (team_id, user_id)
+        cached = self._cache.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            response = await asyncio.wait_for(
+                self._client.users_info(user=user_id), timeout=self._timeout
+            )
+        except (TimeoutError, SlackApiError) as exc:
+            logger.info("admin check for %s fell back to no: %s", user_id, type(exc).__name__)
+            return False
+        user = response.get("user") or {}
+        answer = bool(user.get("is_admin") or user.get("is_owner"))
+        self._cache[key] = (time.monotonic() + self._ttl, answer)
+        return answer
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Drop a cached answer (a user_change event may have changed it)."""
+        self._cache.pop((team_id, user_id), None)

@@ -1,0 +1,96 @@
+"""`/mentor <subcommand>`: parse the text, hand over to the subcommand's handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from bot.slack import ids
+from bot.slack.views.help import Subcommand, help_message
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    runtime: Runtime
+    router: CommandRouter
+    ack: AsyncAck
+    respond: AsyncRespond
+    client: AsyncWebClient
+    team_id: str
+    user_id: str
+    args: str  # the text after the subcommand
+    trigger_id: str
+
+
+Handler = Callable[[CommandRequest], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Route:
+    subcommand: Subcommand
+    handler: Handler
+
+
+class CommandRouter:
+    """The subcommands this build offers; help lists exactly these."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, Route] = {}
+        self.add(Subcommand("help", "help", "show this list"), handle_help)
+
+    def add(self, subcommand: Subcommand, handler: Handler) -> None:
+        self._routes[subcommand.name] = Route(subcommand, handler)
+
+    def route(self, name: str) -> Route | None:
+        return self._routes.get(name)
+
+    @property
+    def subcommands(self) -> list[Subcommand]:
+        return [route.subcommand for route in self._routes.values()]
+
+
+async def handle_help(request: CommandRequest, *, unknown: str | None = None) -> None:
+    router = request.router
+    is_admin = await request.runtime.admins.is_admin(request.team_id, request.user_id)
+    await request.ack(help_message(router.subcommands, is_admin=is_admin, unknown=unknown))
+
+
+def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
+    @app.command(ids.COMMAND)
+    async def handle_mentor_command(
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        command: dict[str, Any],
+    ) -> None:
+        name, _, args = (command.get("text") or "").strip().partition(" ")
+        request = CommandRequest(
+            runtime=runtime,
+            router=router,
+            ack=ack,
+            respond=respond,
+            client=client,
+            team_id=command["team_id"],
+            user_id=command["user_id"],
+            args=args.strip(),
+            trigger_id=command.get("trigger_id", ""),
+        )
+        route = router.route(name.lower() or "help")
+        if route is None:
+            await handle_help(request, unknown=name)
+            return
+        if route.subcommand.admin_only and not await runtime.admins.is_admin(
+            request.team_id, request.user_id
+        ):
+            await ack(
+                response_type="ephemeral",
+                text=f"`/mentor {route.subcommand.name}` is for program admins. "
+                "Ask one of them, or try `/mentor help`.",
+            )
+            return
+        await route.handler(request)

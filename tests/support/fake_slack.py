@@ -1,0 +1,1139 @@
+"""A fake Slack Web API served over real HTTP on 127.0.0.1, for tests.
+
+The server runs in its own thread with its own event loop, so the same instance serves
+sync tests, async tests and an app running as a subprocess (point it at `base_url`).
+It answers with Slack's shapes and error names, records every call, and can inject
+faults (HTTP errors, 429s with Retry-After, latency, crashes after a call took effect).
+
+Documented simplifications:
+* Posting to a user (`U…`/`W…`) or their DM (`D<user id>`) answers `user_not_found` for an
+  unknown user and `user_disabled` for a deactivated one; the same two errors come from
+  `conversations.open`.
+* The workspace starts with the bot user `UBOT`, `USLACKBOT` (so `users.list` has the
+  non-humans real Slack returns) and channel `C0GENERAL` with the bot as a member.
+* `files.completeUploadExternal` records the share but posts no file message.
+* `response_url`s are not limited to 5 uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import copy
+import hashlib
+import json
+import math
+import random
+import socket
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from itertools import count
+from typing import Any, Self
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from aiohttp import BodyPartReader, web
+
+JSON = dict[str, Any]
+HookFn = Callable[["Call", JSON], object]
+
+DEFAULT_TOKEN = "xoxb-test-token"
+DEFAULT_TEAM_ID = "T0FAKE01"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+APP_ID = "A0MENTOR"
+GENERAL_CHANNEL_ID = "C0GENERAL"
+BOT_SCOPES = "chat:write,commands,im:write,mpim:write,users:read,files:write,channels:read"
+
+# Pseudo-methods under which uploads and response_url posts are recorded; fault
+# injection (fail_next, latency, …) works on them too.
+UPLOAD = "upload"
+RESPONSE_URL = "response_url"
+
+# Form-encoded Web API calls carry these fields as JSON strings.
+_JSON_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
+_MAX_VIEW_STACK = 3
+_FIRST_TS = 1_764_100_000_000_000  # microseconds; ts strings look like "1764100000.000100"
+
+
+@dataclass
+class Call:
+    """One request the fake received. `status`/`response` are set once it was answered."""
+
+    method: str
+    params: JSON
+    headers: dict[str, str]
+    at: float
+    path: str = ""
+    status: int | None = None
+    response: JSON | None = None
+
+
+@dataclass(frozen=True)
+class ResponsePost:
+    response_id: str
+    body: JSON
+    at: float
+
+
+class SlackError(Exception):
+    """Raised by a method handler to answer HTTP 200 `{"ok": false, "error": …}`."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class _User:
+    id: str
+    name: str
+    real_name: str
+    tz: str | None
+    is_admin: bool
+    is_owner: bool
+    deleted: bool
+    is_restricted: bool
+    is_ultra_restricted: bool
+    is_bot: bool
+    title: str
+    email: str | None
+    updated: int = field(default_factory=lambda: int(time.time()))
+
+    def to_api(self, team_id: str) -> JSON:
+        user: JSON = {
+            "id": self.id,
+            "team_id": team_id,
+            "name": self.name,
+            "real_name": self.real_name,
+            "deleted": self.deleted,
+            "is_admin": self.is_admin,
+            "is_owner": self.is_owner,
+            "is_primary_owner": False,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "updated": self.updated,
+            "profile": {
+                "real_name": self.real_name,
+                "display_name": self.name,
+                "title": self.title,
+                "team": team_id,
+            },
+        }
+        if self.email is not None:
+            user["profile"]["email"] = self.email
+        if self.tz is not None:
+            # Like Slack, tz_offset is a snapshot for "now" (it moves with DST).
+            now = datetime.now(ZoneInfo(self.tz))
+            offset = now.utcoffset()
+            user["tz"] = self.tz
+            user["tz_label"] = now.tzname()
+            user["tz_offset"] = int(offset.total_seconds()) if offset else 0
+        return user
+
+
+@dataclass
+class _Conversation:
+    id: str
+    name: str
+    archived: bool = False
+    bot_member: bool = True
+    im_user: str | None = None
+    members: list[str] = field(default_factory=list)
+    messages: list[JSON] = field(default_factory=list)
+
+
+@dataclass
+class _Trigger:
+    user_id: str | None
+    issued: float
+    used: bool = False
+
+
+@dataclass
+class _Failure:
+    status: int | None
+    error: str | None
+    retry_after: int | None
+    remaining: int
+
+
+@dataclass
+class _Bucket:
+    rate: float
+    burst: int
+    tokens: float
+    updated: float
+
+    def take(self, now: float) -> float:
+        """Take a token; return 0 on success, else the seconds until one is available."""
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class _ErrorRate:
+    fraction: float
+    status: int
+    rng: random.Random
+
+
+Answer = tuple[int, JSON, dict[str, str]]
+
+
+class FakeSlack:
+    """Fake Slack Web API. Use as a context manager or call `start()` / `stop()`."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        team_id: str = DEFAULT_TEAM_ID,
+        trigger_ttl: float = 3.0,
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.trigger_ttl = trigger_ttl
+        # RLock: hooks and handlers may call public methods while it is held.
+        self._lock = threading.RLock()
+        self._calls: list[Call] = []
+        self._users: dict[str, _User] = {}
+        self._conversations: dict[str, _Conversation] = {}
+        self._posted: list[tuple[str, JSON]] = []
+        self._ephemerals: list[JSON] = []
+        self._triggers: dict[str, _Trigger] = {}
+        self._views: dict[str, JSON] = {}
+        self._view_users: dict[str, str | None] = {}
+        self._stacks: dict[str | None, list[str]] = {}
+        self._last_view: dict[str, str] = {}
+        self._external_ids: dict[str, str] = {}
+        self._home_views: dict[str, JSON] = {}
+        self._uploads: dict[str, JSON] = {}
+        self._responses: dict[str, list[ResponsePost]] = {}
+        self._failures: dict[str, deque[_Failure]] = {}
+        self._buckets: dict[str, _Bucket] = {}
+        self._error_rates: dict[str, _ErrorRate] = {}
+        self._latency: dict[str, float] = {}
+        self._hooks: dict[str, list[HookFn]] = {}
+        self._rate_limited: Counter[str] = Counter()
+        self.hook_errors: list[BaseException] = []
+        self._ts = count(_FIRST_TS + 100, 100)
+        self._ids = count(1)
+        self._methods: dict[str, Callable[[JSON], JSON]] = {
+            "api.test": lambda params: {"args": params},
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+        }
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._startup_error: BaseException | None = None
+
+        self.add_user(BOT_USER_ID, name="mentorbot", real_name="Mentor Bot", is_bot=True, tz=None)
+        self.add_user("USLACKBOT", name="slackbot", real_name="Slackbot", tz=None)
+        self.add_channel(GENERAL_CHANNEL_ID, "general")
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> Self:
+        if self._thread is not None:
+            raise RuntimeError("FakeSlack is already running")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(sock, ready), name=f"FakeSlack:{self._port}", daemon=True
+        )
+        self._thread.start()
+        ready.wait(10)
+        if self._startup_error is not None:
+            self._thread.join()
+            self._thread = None
+            raise RuntimeError("FakeSlack failed to start") from self._startup_error
+        return self
+
+    def stop(self) -> None:
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None or loop is None:
+            return
+        if stopping is not None:
+            loop.call_soon_threadsafe(stopping.set)
+        thread.join(15)
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Server root, e.g. `http://127.0.0.1:PORT`."""
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def base_url(self) -> str:
+        """What `AsyncWebClient(base_url=...)` / `SLACK_API_URL` should be."""
+        return f"{self.url}/api/"
+
+    def _run(self, sock: socket.socket, ready: threading.Event) -> None:
+        loop = self._loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve(sock, ready))
+        except BaseException as exc:  # reported to start()
+            self._startup_error = exc
+            sock.close()
+        finally:
+            # Handlers still sleeping (latency) must not outlive the loop.
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            ready.set()
+
+    async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
+        app = web.Application(client_max_size=64 * 1024**2)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_post("/response/{response_id}", self._handle_response_url)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.SockSite(runner, sock).start()
+            self._stopping = asyncio.Event()
+            ready.set()
+            await self._stopping.wait()
+        finally:
+            await runner.cleanup()
+
+    # ---------------------------------------------------------------- workspace setup
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        real_name: str | None = None,
+        tz: str | None = "Europe/Berlin",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        deleted: bool = False,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        is_bot: bool = False,
+        title: str = "",
+        email: str | None = None,
+    ) -> None:
+        """Add (or replace) a workspace member. `tz=None` leaves the tz fields out."""
+        user = _User(
+            id=user_id,
+            name=name,
+            real_name=real_name if real_name is not None else name.title(),
+            tz=tz,
+            is_admin=is_admin,
+            is_owner=is_owner,
+            deleted=deleted,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
+            is_bot=is_bot,
+            title=title,
+            email=email,
+        )
+        with self._lock:
+            self._users[user_id] = user
+
+    def update_user(self, user_id: str, **changes: Any) -> JSON:
+        """Change fields given to `add_user` (e.g. `deleted=True`); returns the new user object,
+        ready to put into a `user_change` event."""
+        with self._lock:
+            user = self._users[user_id]
+            for key, value in changes.items():
+                if not hasattr(user, key) or key in ("id", "updated"):
+                    raise TypeError(f"unknown user field {key!r}")
+                setattr(user, key, value)
+            user.updated = int(time.time())
+            return user.to_api(self.team_id)
+
+    def user_object(self, user_id: str) -> JSON | None:
+        """The `users.info` user object (for `team_join` / `user_change` events)."""
+        with self._lock:
+            user = self._users.get(user_id)
+            return user.to_api(self.team_id) if user else None
+
+    def add_channel(
+        self, channel_id: str, name: str, *, archived: bool = False, bot_member: bool = True
+    ) -> None:
+        with self._lock:
+            conv = self._conversations.get(channel_id)
+            if conv is None:
+                self._conversations[channel_id] = _Conversation(
+                    channel_id, name, archived=archived, bot_member=bot_member
+                )
+            else:  # keep history, change the flags
+                conv.name, conv.archived, conv.bot_member = name, archived, bot_member
+
+    def new_trigger_id(self, user_id: str | None = None) -> str:
+        """A trigger id as carried by an interaction; valid `trigger_ttl` seconds, once."""
+        with self._lock:
+            trigger_id = f"{next(self._ids)}.{int(time.time())}.{random.randbytes(16).hex()}"
+            self._triggers[trigger_id] = _Trigger(user_id, time.monotonic())
+            return trigger_id
+
+    def new_response_url(self) -> str:
+        with self._lock:
+            response_id = f"R{next(self._ids):08d}"
+            self._responses[response_id] = []
+        return f"{self.url}/response/{response_id}"
+
+    # ---------------------------------------------------------------- inspection
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if c.method == method]
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until `count` calls to `method` have been answered; return them all."""
+        deadline = time.monotonic() + timeout
+        while len(done := self._answered(method)) < count:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(self._wait_message(method, count, len(done)))
+            time.sleep(0.01)
+        return done
+
+    async def await_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Like `wait_for`, but yields to the caller's event loop while polling."""
+        deadline = time.monotonic() + timeout
+        while len(done := self._answered(method)) < count:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(self._wait_message(method, count, len(done)))
+            await asyncio.sleep(0.01)
+        return done
+
+    def wait_until(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"condition not met within {timeout}s")
+            time.sleep(0.01)
+
+    async def await_until(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"condition not met within {timeout}s")
+            await asyncio.sleep(0.01)
+
+    def _answered(self, method: str) -> list[Call]:
+        return [c for c in self.calls_to(method) if c.status is not None]
+
+    def _wait_message(self, method: str, wanted: int, got: int) -> str:
+        seen = Counter(c.method for c in self.calls)
+        return f"wanted {wanted} answered {method} call(s), got {got}; calls so far: {dict(seen)}"
+
+    def messages(self, channel: str | None = None) -> list[JSON]:
+        """Messages actually posted (oldest first), each with its `channel`."""
+        with self._lock:
+            return [
+                {**copy.deepcopy(msg), "channel": conv_id}
+                for conv_id, msg in self._posted
+                if channel is None or conv_id == channel
+            ]
+
+    def message(self, channel: str, ts: str) -> JSON | None:
+        with self._lock:
+            conv = self._conversations.get(channel)
+            found = [m for m in conv.messages if m["ts"] == ts] if conv else []
+            return copy.deepcopy(found[0]) if found else None
+
+    def posted_count_by_key(self, metadata_key: str = "outbox_key") -> Counter[str]:
+        """How often each `metadata.event_payload[metadata_key]` was posted (for exactly-once)."""
+        keys: Counter[str] = Counter()
+        for msg in self.messages():
+            payload = (msg.get("metadata") or {}).get("event_payload") or {}
+            if metadata_key in payload:
+                keys[str(payload[metadata_key])] += 1
+        return keys
+
+    def ephemerals(self, channel: str | None = None) -> list[JSON]:
+        with self._lock:
+            return [copy.deepcopy(e) for e in self._ephemerals if channel in (None, e["channel"])]
+
+    def conversation_members(self, channel: str) -> list[str]:
+        with self._lock:
+            return list(self._conversations[channel].members)
+
+    @property
+    def views(self) -> dict[str, JSON]:
+        """Every view ever opened/pushed, by id (closed ones included)."""
+        with self._lock:
+            return copy.deepcopy(self._views)
+
+    def view(self, view_id: str) -> JSON | None:
+        with self._lock:
+            found = self._views.get(view_id)
+            return copy.deepcopy(found) if found else None
+
+    def last_view_for(self, user_id: str) -> JSON | None:
+        """The view most recently opened, pushed or updated for this user."""
+        with self._lock:
+            view_id = self._last_view.get(user_id)
+            return self.view(view_id) if view_id else None
+
+    def view_stack(self, user_id: str) -> list[JSON]:
+        """The user's open modals, root first."""
+        with self._lock:
+            return [copy.deepcopy(self._views[v]) for v in self._stacks.get(user_id, [])]
+
+    def home_view(self, user_id: str) -> JSON | None:
+        with self._lock:
+            found = self._home_views.get(user_id)
+            return copy.deepcopy(found) if found else None
+
+    def close_view(self, view_id: str) -> None:
+        """The user closed a modal (or the app's ack closed it): pop it and those above it."""
+        with self._lock:
+            for stack in self._stacks.values():
+                if view_id in stack:
+                    del stack[stack.index(view_id) :]
+
+    def apply_submission_ack(self, view_id: str, ack: JSON | None) -> None:
+        """Do what Slack does with the app's answer to a `view_submission` of `view_id`."""
+        with self._lock:
+            action = (ack or {}).get("response_action")
+            user = self._view_users.get(view_id)
+            stack = self._stacks.setdefault(user, [])
+            if ack is not None and action == "update":
+                self._replace_view(view_id, ack["view"])
+            elif ack is not None and action == "push":
+                self._push_view(ack["view"], user)
+            elif action == "clear":
+                stack.clear()
+            elif action != "errors":
+                self.close_view(view_id)
+
+    @property
+    def uploaded_files(self) -> dict[str, JSON]:
+        """file id → {filename, length, content, title, channel_id, initial_comment, completed}."""
+        with self._lock:
+            return copy.deepcopy(self._uploads)
+
+    def responses(self, response_id: str) -> list[JSON]:
+        """Bodies POSTed to the response_url `<url>/response/<response_id>`."""
+        response_id = response_id.rsplit("/", 1)[-1]  # a full URL works too
+        with self._lock:
+            return [copy.deepcopy(r.body) for r in self._responses.get(response_id, [])]
+
+    @property
+    def all_responses(self) -> list[ResponsePost]:
+        with self._lock:
+            posts = [p for posts in self._responses.values() for p in posts]
+        return sorted(posts, key=lambda p: p.at)
+
+    def rate_limited_count(self, method: str) -> int:
+        """How many HTTP 429s `method` has answered (rate_limit and fail_next alike)."""
+        with self._lock:
+            return self._rate_limited[method]
+
+    # ---------------------------------------------------------------- fault injection
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        count: int = 1,
+        retry_after: int | None = None,
+    ) -> None:
+        """The next `count` calls answer HTTP `status` (body `ok: false`), or HTTP 200 with
+        `error`. Queued failures are served in order. Nothing is performed."""
+        if status is None and error is None:
+            raise ValueError("give a status, an error, or both")
+        with self._lock:
+            failure = _Failure(status, error, retry_after, count)
+            self._failures.setdefault(method, deque()).append(failure)
+
+    def rate_limit(self, method: str, *, per_second: float, burst: int) -> None:
+        """Token bucket: over the limit → 429 `ratelimited` with a whole-second Retry-After."""
+        with self._lock:
+            self._buckets[method] = _Bucket(per_second, burst, float(burst), time.monotonic())
+
+    def error_rate(self, method: str, *, fraction: float, status: int = 503, seed: int = 0) -> None:
+        """A seeded-random `fraction` of calls answer HTTP `status` without being performed."""
+        with self._lock:
+            self._error_rates[method] = _ErrorRate(fraction, status, random.Random(seed))
+
+    def latency(self, method: str, seconds: float) -> None:
+        """Delay answering; the call is still performed even if the client gave up meanwhile."""
+        with self._lock:
+            self._latency[method] = seconds
+
+    def hook_after(self, method: str, fn: HookFn) -> None:
+        """Call `fn(call, response)` in the fake's thread after `method` succeeded. If `fn`
+        raises, the effect stays and the client gets HTTP 500 (a lost response)."""
+        with self._lock:
+            self._hooks.setdefault(method, []).append(fn)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            for faults in (self._failures, self._buckets, self._error_rates, self._latency):
+                faults.clear()
+            self._hooks.clear()
+
+    def _injected_fault(self, method: str) -> Answer | None:
+        with self._lock:
+            queue = self._failures.get(method)
+            if queue:
+                failure = queue[0]
+                failure.remaining -= 1
+                if failure.remaining <= 0:
+                    queue.popleft()
+                return self._fault(method, failure.status, failure.error, failure.retry_after)
+            bucket = self._buckets.get(method)
+            if bucket is not None and (wait := bucket.take(time.monotonic())) > 0:
+                return self._fault(method, 429, None, max(1, math.ceil(wait)))
+            rate = self._error_rates.get(method)
+            if rate is not None and rate.rng.random() < rate.fraction:
+                return self._fault(method, rate.status, None, None)
+        return None
+
+    def _fault(
+        self, method: str, status: int | None, error: str | None, retry_after: int | None
+    ) -> Answer:
+        if status is None:
+            return 200, {"ok": False, "error": error}, {}
+        headers: dict[str, str] = {}
+        if status == 429:
+            self._rate_limited[method] += 1
+            headers["Retry-After"] = str(retry_after if retry_after is not None else 1)
+        default = "ratelimited" if status == 429 else "fatal_error"
+        return status, {"ok": False, "error": error or default}, headers
+
+    # ---------------------------------------------------------------- HTTP handlers
+
+    def _record(self, method: str, params: JSON, request: web.Request) -> Call:
+        call = Call(method, params, dict(request.headers), time.time(), path=request.path)
+        with self._lock:
+            self._calls.append(call)
+        return call
+
+    async def _answer(self, call: Call, compute: Callable[[], Answer]) -> web.Response:
+        with self._lock:
+            delay = self._latency.get(call.method, 0.0)
+            hooks = list(self._hooks.get(call.method, []))
+        if delay:
+            await asyncio.sleep(delay)
+        status, body, headers = self._injected_fault(call.method) or compute()
+        if status == 200 and body.get("ok"):
+            for hook in hooks:
+                try:
+                    hook(call, body)
+                except Exception as exc:
+                    self.hook_errors.append(exc)
+                    status, body = 500, {"ok": False, "error": "fatal_error"}
+                    break
+        call.response, call.status = body, status
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = dict(request.query)
+        params.update(await _read_body(request))
+        call = self._record(method, _decode_json_fields(params), request)
+        return await self._answer(call, lambda: self._perform(call))
+
+    def _perform(self, call: Call) -> Answer:
+        headers = {"x-oauth-scopes": BOT_SCOPES}
+        params = dict(call.params)
+        token = _bearer(call.headers) or params.pop("token", None)
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, headers
+        if token != self.token:
+            return 200, {"ok": False, "error": "invalid_auth"}, headers
+        handler = self._methods.get(call.method)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, headers
+        try:
+            with self._lock:
+                result = handler(params)
+        except SlackError as err:
+            return 200, {"ok": False, "error": err.error, **err.extra}, headers
+        return 200, {"ok": True, **result}, headers
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if request.content_type.startswith("multipart/"):
+            part = await (await request.multipart()).next()
+            data = bytes(await part.read()) if isinstance(part, BodyPartReader) else b""
+        else:
+            data = await request.read()
+        call = self._record(UPLOAD, {"file_id": file_id, "size": len(data)}, request)
+        response = await self._answer(call, lambda: self._store_upload(file_id, data))
+        if response.status == 200:  # the upload endpoint answers text, not JSON
+            return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+        return response
+
+    def _store_upload(self, file_id: str, data: bytes) -> Answer:
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return 404, {"ok": False, "error": "file_not_found"}, {}
+            upload["content"] = data
+        return 200, {"ok": True}, {}
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        response_id = request.match_info["response_id"]
+        body = _decode_json_fields(await _read_body(request))
+        if set(body) == {"payload"}:  # form-encoded `payload=<json>`
+            body = json.loads(body["payload"])
+        call = self._record(RESPONSE_URL, body, request)
+        return await self._answer(call, lambda: self._store_response(response_id, body))
+
+    def _store_response(self, response_id: str, body: JSON) -> Answer:
+        with self._lock:
+            posts = self._responses.get(response_id)
+            if posts is None:
+                return 404, {"ok": False, "error": "no_active_hooks"}, {}
+            posts.append(ResponsePost(response_id, body, time.time()))
+        return 200, {"ok": True}, {}
+
+    # ---------------------------------------------------------------- Web API methods
+    # Each runs under self._lock and returns the fields next to `"ok": true`.
+
+    def _auth_test(self, params: JSON) -> JSON:
+        return {
+            "url": "https://fake-workspace.slack.com/",
+            "team": "Fake Workspace",
+            "user": "mentorbot",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _next_ts(self) -> str:
+        micros = next(self._ts)
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _active_user(self, user_id: str) -> _User:
+        user = self._users.get(user_id)
+        if user is None:
+            raise SlackError("user_not_found")
+        if user.deleted:
+            raise SlackError("user_disabled")
+        return user
+
+    def _lookup(self, channel_id: str | None) -> _Conversation:
+        """A conversation by id; `D<user id>` exists for every known user, as in Slack."""
+        if not channel_id:
+            raise SlackError("channel_not_found")
+        conv = self._conversations.get(channel_id)
+        if conv is None and channel_id.startswith("D") and channel_id[1:] in self._users:
+            user_id = channel_id[1:]
+            conv = _Conversation(channel_id, user_id, im_user=user_id)
+            conv.members = [user_id, BOT_USER_ID]
+            self._conversations[channel_id] = conv
+        if conv is None:
+            raise SlackError("channel_not_found")
+        return conv
+
+    def _postable(self, channel: str | None) -> _Conversation:
+        if channel and channel[0] in "UW":
+            channel = f"D{self._active_user(channel).id}"
+        conv = self._lookup(channel)
+        if conv.im_user is not None:
+            self._active_user(conv.im_user)
+        if conv.archived:
+            raise SlackError("is_archived")
+        if not conv.bot_member:
+            raise SlackError("not_in_channel")
+        return conv
+
+    def _chat_post_message(self, params: JSON) -> JSON:
+        conv = self._postable(_str(params, "channel"))
+        msg: JSON = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": self.team_id,
+            "ts": self._next_ts(),
+        }
+        _apply_content(msg, params)
+        if thread_ts := _str(params, "thread_ts"):
+            msg["thread_ts"] = thread_ts
+        conv.messages.append(msg)
+        self._posted.append((conv.id, msg))
+        return {"channel": conv.id, "ts": msg["ts"], "message": copy.deepcopy(msg)}
+
+    def _chat_post_ephemeral(self, params: JSON) -> JSON:
+        conv = self._postable(_str(params, "channel"))
+        user = self._active_user(_str(params, "user") or "")
+        msg: JSON = {"channel": conv.id, "user": user.id, "message_ts": self._next_ts()}
+        _apply_content(msg, params)
+        self._ephemerals.append(msg)
+        return {"message_ts": msg["message_ts"]}
+
+    def _chat_update(self, params: JSON) -> JSON:
+        channel = _str(params, "channel")
+        if not channel or channel[0] in "UW":  # must be the conversation id
+            raise SlackError("channel_not_found")
+        conv = self._lookup(channel)
+        ts = _str(params, "ts")
+        msg = next((m for m in conv.messages if m["ts"] == ts), None)
+        if msg is None:
+            raise SlackError("message_not_found")
+        updated = copy.deepcopy(msg)
+        updated.pop("blocks", None)  # blocks not re-sent are removed, like Slack
+        _apply_content(updated, params)
+        msg.clear()
+        msg.update(updated, edited={"user": BOT_USER_ID, "ts": self._next_ts()})
+        return {"channel": conv.id, "ts": ts, "text": msg["text"], "message": copy.deepcopy(msg)}
+
+    def _conversations_open(self, params: JSON) -> JSON:
+        raw = params.get("users") or ""
+        listed = raw if isinstance(raw, list) else str(raw).split(",")
+        user_ids = sorted({u.strip() for u in listed if u.strip()} - {BOT_USER_ID})
+        if not user_ids:
+            raise SlackError("users_list_not_supplied")
+        if len(user_ids) > 8:
+            raise SlackError("too_many_users")
+        for user_id in user_ids:
+            self._active_user(user_id)
+        if len(user_ids) == 1:
+            existed = f"D{user_ids[0]}" in self._conversations
+            conv = self._lookup(f"D{user_ids[0]}")
+        else:
+            digest = hashlib.sha1(",".join(user_ids).encode()).hexdigest()
+            conv_id = f"G{digest[:10].upper()}"
+            existed = conv_id in self._conversations
+            conv = self._conversations.setdefault(
+                conv_id, _Conversation(conv_id, f"mpdm-{conv_id.lower()}")
+            )
+            conv.members = [*user_ids, BOT_USER_ID]
+        return {"no_op": existed, "already_open": existed, "channel": {"id": conv.id}}
+
+    def _conversations_history(self, params: JSON) -> JSON:
+        conv = self._lookup(_str(params, "channel"))
+        if not conv.bot_member:
+            raise SlackError("not_in_channel")
+        oldest = Decimal(_str(params, "oldest") or "0")
+        latest = Decimal(_str(params, "latest") or "Infinity")
+        inclusive = _bool(params, "inclusive")
+        with_metadata = _bool(params, "include_all_metadata")
+        limit = _int(params, "limit", 100) or 100
+        found = [
+            m
+            for m in reversed(conv.messages)
+            if (oldest <= Decimal(m["ts"]) <= latest)
+            if inclusive or Decimal(m["ts"]) not in (oldest, latest)
+        ]
+        messages = []
+        for msg in found[:limit]:
+            shown = {k: v for k, v in msg.items() if with_metadata or k != "metadata"}
+            messages.append(copy.deepcopy(shown))
+        return {"messages": messages, "has_more": len(found) > limit}
+
+    def _users_info(self, params: JSON) -> JSON:
+        user = self._users.get(_str(params, "user") or "")
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user.to_api(self.team_id)}
+
+    def _users_list(self, params: JSON) -> JSON:
+        users = list(self._users.values())
+        start = 0
+        if cursor := _str(params, "cursor"):
+            try:
+                start = int(base64.b64decode(cursor).decode().removeprefix("users:"))
+            except ValueError as exc:
+                raise SlackError("invalid_cursor") from exc
+        limit = _int(params, "limit", 0)
+        end = len(users) if limit <= 0 else start + limit
+        next_cursor = base64.b64encode(f"users:{end}".encode()).decode() if end < len(users) else ""
+        return {
+            "members": [u.to_api(self.team_id) for u in users[start:end]],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _exchange_trigger(self, trigger_id: str | None) -> _Trigger:
+        trigger = self._triggers.get(trigger_id or "")
+        if trigger is None:
+            raise SlackError("invalid_trigger_id")
+        if trigger.used:
+            raise SlackError("exchanged_trigger_id")
+        if time.monotonic() - trigger.issued > self.trigger_ttl:
+            raise SlackError("expired_trigger_id")
+        trigger.used = True
+        return trigger
+
+    def _views_open(self, params: JSON) -> JSON:
+        view = _view_param(params, "modal")
+        trigger = self._exchange_trigger(_str(params, "trigger_id"))
+        self._stacks[trigger.user_id] = []
+        return {"view": self._push_view(view, trigger.user_id)}
+
+    def _views_push(self, params: JSON) -> JSON:
+        view = _view_param(params, "modal")
+        trigger_id = _str(params, "trigger_id")
+        trigger = self._triggers.get(trigger_id or "")
+        if trigger is not None and len(self._stacks.get(trigger.user_id, [])) >= _MAX_VIEW_STACK:
+            raise SlackError("push_limit_reached")
+        trigger = self._exchange_trigger(trigger_id)
+        return {"view": self._push_view(view, trigger.user_id)}
+
+    def _push_view(self, view: JSON, user_id: str | None) -> JSON:
+        stack = self._stacks.setdefault(user_id, [])
+        view_id = f"V{next(self._ids):010d}"
+        stored: JSON = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": "modal",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "submit": None,
+            "close": None,
+            **copy.deepcopy(view),
+            "state": {"values": {}},
+            "hash": self._new_hash(),
+            "previous_view_id": stack[-1] if stack else None,
+            "root_view_id": stack[0] if stack else view_id,
+            "app_id": APP_ID,
+            "app_installed_team_id": self.team_id,
+            "bot_id": BOT_ID,
+        }
+        self._views[view_id] = stored
+        self._view_users[view_id] = user_id
+        if user_id is not None:
+            self._last_view[user_id] = view_id
+        if stored["external_id"]:
+            self._external_ids[stored["external_id"]] = view_id
+        stack.append(view_id)
+        return copy.deepcopy(stored)
+
+    def _replace_view(self, view_id: str, view: JSON) -> JSON:
+        stored = self._views[view_id]
+        kept = {k: stored[k] for k in ("id", "team_id", "previous_view_id", "root_view_id")}
+        stored.update({"private_metadata": "", "callback_id": "", "external_id": ""})
+        stored.update(copy.deepcopy(view), **kept, hash=self._new_hash())
+        if (user_id := self._view_users.get(view_id)) is not None:
+            self._last_view[user_id] = view_id
+        return copy.deepcopy(stored)
+
+    def _views_update(self, params: JSON) -> JSON:
+        view_id = _str(params, "view_id")
+        if not view_id and (external_id := _str(params, "external_id")):
+            view_id = self._external_ids.get(external_id)
+        if not view_id or view_id not in self._views:
+            raise SlackError("not_found")
+        view_hash = _str(params, "hash")
+        if view_hash and view_hash != self._views[view_id]["hash"]:
+            raise SlackError("hash_conflict")
+        return {"view": self._replace_view(view_id, _view_param(params, "modal"))}
+
+    def _views_publish(self, params: JSON) -> JSON:
+        user_id = _str(params, "user_id") or ""
+        if user_id not in self._users:
+            raise SlackError("user_not_found")
+        view = _view_param(params, "home")
+        current = self._home_views.get(user_id)
+        view_hash = _str(params, "hash")
+        if current is not None and view_hash and view_hash != current["hash"]:
+            raise SlackError("hash_conflict")
+        view_id = current["id"] if current else f"V{next(self._ids):010d}"
+        published = {
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            **copy.deepcopy(view),
+            "id": view_id,
+            "team_id": self.team_id,
+            "state": {"values": {}},
+            "hash": self._new_hash(),
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+        }
+        self._home_views[user_id] = published
+        return {"view": copy.deepcopy(published)}
+
+    def _new_hash(self) -> str:
+        return f"{int(time.time())}.{random.randbytes(4).hex()}"
+
+    def _files_get_upload_url(self, params: JSON) -> JSON:
+        filename = _str(params, "filename")
+        length = _int(params, "length", -1)
+        if not filename or length < 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):010d}"
+        self._uploads[file_id] = {
+            "filename": filename,
+            "length": length,
+            "content": None,
+            "title": None,
+            "channel_id": None,
+            "initial_comment": None,
+            "completed": False,
+        }
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, params: JSON) -> JSON:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        channel_id = _str(params, "channel_id") or (_str(params, "channels") or "").split(",")[0]
+        if channel_id:
+            channel_id = self._postable(channel_id).id
+        uploads = [self._uploads.get(str(f.get("id"))) for f in files]
+        if any(u is None or u["content"] is None for u in uploads):
+            raise SlackError("file_not_found")
+        shared = []
+        for entry, upload in zip(files, uploads, strict=True):
+            assert upload is not None
+            upload["title"] = entry.get("title") or upload["filename"]
+            upload["channel_id"] = channel_id or None
+            upload["initial_comment"] = _str(params, "initial_comment")
+            upload["completed"] = True
+            shared.append(
+                {
+                    "id": entry["id"],
+                    "name": upload["filename"],
+                    "title": upload["title"],
+                    "size": len(upload["content"]),
+                    "channels": [channel_id] if channel_id else [],
+                }
+            )
+        return {"files": shared}
+
+
+# -------------------------------------------------------------------- helpers
+
+
+async def _read_body(request: web.Request) -> JSON:
+    raw = await request.read()
+    if not raw:
+        return {}
+    if request.content_type == "application/json":
+        body = json.loads(raw)
+        return body if isinstance(body, dict) else {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    return {}
+
+
+def _decode_json_fields(params: JSON) -> JSON:
+    decoded = dict(params)
+    for key in _JSON_FIELDS & decoded.keys():
+        if isinstance(decoded[key], str) and decoded[key][:1] in ("[", "{"):
+            with contextlib.suppress(ValueError):  # malformed: left for the method to reject
+                decoded[key] = json.loads(decoded[key])
+    return decoded
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+
+
+def _str(params: JSON, key: str) -> str | None:
+    value = params.get(key)
+    return None if value is None else str(value)
+
+
+def _bool(params: JSON, key: str) -> bool:
+    return str(params.get(key, "")).lower() in ("1", "true")
+
+
+def _int(params: JSON, key: str, default: int) -> int:
+    try:
+        return int(params.get(key, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def _apply_content(msg: JSON, params: JSON) -> None:
+    """Copy text/blocks/metadata into a message, with Slack's basic validation."""
+    text = _str(params, "text") or ""
+    blocks = params.get("blocks")
+    if not text and not blocks and not params.get("attachments"):
+        raise SlackError("no_text")
+    if blocks is not None and (not isinstance(blocks, list) or len(blocks) > _MAX_MESSAGE_BLOCKS):
+        raise SlackError("invalid_blocks")
+    msg["text"] = text
+    if blocks:
+        msg["blocks"] = blocks
+    if isinstance(params.get("metadata"), dict):
+        msg["metadata"] = params["metadata"]
+
+
+def _view_param(params: JSON, kind: str) -> JSON:
+    """The `view` argument, checked against the limits Slack enforces."""
+    view = params.get("view")
+    if not isinstance(view, dict):
+        raise SlackError("invalid_arguments")
+    problems = []
+    if view.get("type") != kind:
+        problems.append(f"view type must be {kind}")
+    if len(view.get("blocks") or []) > _MAX_VIEW_BLOCKS:
+        problems.append(f"no more than {_MAX_VIEW_BLOCKS} blocks allowed")
+    if len(view.get("private_metadata") or "") > 3000:
+        problems.append("private_metadata must be at most 3000 characters")
+    if kind == "modal":
+        for key in ("title", "submit", "close"):
+            if len(((view.get(key) or {}).get("text")) or "") > 24:
+                problems.append(f"{key} must be at most 24 characters")
+        if not view.get("title"):
+            problems.append("title is required")
+    if problems:
+        raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+    return view
