@@ -16,7 +16,7 @@ write. A claim is a lease: if a worker dies, the row becomes due again when the 
 Exactly once across a crash: a worker may die after Slack posted the message but before we
 committed `sent`. Every chat.postMessage therefore carries the row key in message
 `metadata`; when a row comes back with an unknown outcome (expired lease, timeout, dropped
-connection), the worker first looks for that key in `conversations.history` since the
+connection, 5xx), the worker first looks for that key in `conversations.history` since the
 attempt started and, when found, records the existing message instead of posting again.
 Idempotent methods (chat.update, views.publish) are simply sent again.
 """
@@ -161,8 +161,9 @@ class Deliverer:
         while True:
             rows = await self._claim()
             if not rows:
-                pause = self._next_unpause()
-                if wait_for_pauses and pause > 0 and await self._has_due_rows():
+                # A little past the pause: the rows were rescheduled a moment after it began.
+                pause = self._next_unpause() + 0.1
+                if wait_for_pauses and pause > 0.1 and await self._has_rows_due_within(pause):
                     await asyncio.sleep(pause)
                     continue
                 return total
@@ -177,15 +178,14 @@ class Deliverer:
         now = time.monotonic()
         return min((until - now for until in self._paused.values() if until > now), default=0.0)
 
-    async def _has_due_rows(self) -> bool:
+    async def _has_rows_due_within(self, seconds: float) -> bool:
+        due = self._due_clause(self._clock.now() + timedelta(seconds=seconds))
         async with self._sessions() as session:
-            found = await session.scalar(
-                select(OutgoingMessageRow.id).where(self._due_clause()).limit(1)
-            )
+            found = await session.scalar(select(OutgoingMessageRow.id).where(due).limit(1))
         return found is not None
 
-    def _due_clause(self) -> Any:
-        now = self._clock.now()
+    def _due_clause(self, now: datetime | None = None) -> Any:
+        now = now or self._clock.now()
         return or_(
             (OutgoingMessageRow.status == DeliveryStatus.PENDING.value)
             & (OutgoingMessageRow.next_attempt_at <= now),
@@ -277,26 +277,26 @@ class Deliverer:
         if row.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             body["channel"] = channel
         if row.method == "chat.postMessage":
-            body["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": row.key}}
+            body["metadata"] = {
+                "event_type": METADATA_EVENT,
+                "event_payload": {"outbox_key": row.key},
+            }
         return body
 
     async def _find_posted(self, row: OutgoingMessageRow, channel: str | None) -> str | None:
         """The ts of an earlier post of this row, from Slack's own history."""
         if channel and channel[0] in "UW":
             channel = str((await self._client.conversations_open(users=channel))["channel"]["id"])
-        started = row.attempt_started_at or row.created_at
-        oldest = started - self._policy.lease - timedelta(minutes=5)
+        # The newest 200 messages, not an `oldest` bound: our clock may be shifted
+        # (`tick --at`) while Slack stamps real time, and a crashed post is recent.
         history = await self._client.conversations_history(
-            channel=channel or "",
-            oldest=f"{oldest.timestamp():.6f}",
-            include_all_metadata=True,
-            limit=200,
+            channel=channel or "", include_all_metadata=True, limit=200
         )
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (
                 metadata.get("event_type") == METADATA_EVENT
-                and (metadata.get("event_payload") or {}).get("key") == row.key
+                and (metadata.get("event_payload") or {}).get("outbox_key") == row.key
             ):
                 return str(message["ts"])
         return None
@@ -311,8 +311,10 @@ class Deliverer:
                 DeliveryStatus.PENDING, "ratelimited", retry_in=retry_after,
                 spent_attempt=False, outcome_unknown=row.outcome_unknown,
             )  # fmt: skip
-        if status >= 500 or error in TRANSIENT_ERRORS:
-            # A 5xx means Slack did not act on the request; nothing to look up later.
+        if status >= 500:
+            # A 5xx may come after Slack acted (a lost response): look before posting again.
+            return self._retry(row, error, unknown=True)
+        if error in TRANSIENT_ERRORS:
             return self._retry(row, error, unknown=row.outcome_unknown)
         return _Outcome(DeliveryStatus.FAILED, error)
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from bot.domain import CareerStage, MatchPriority, Role
 
 
-def normalise_skill(text: str) -> str:
-    """The key two skill names match on: trimmed, inner spaces collapsed, case-folded."""
+def normalise_key(text: str) -> str:
+    """What two skill or department names match on: trimmed, spaces collapsed, case-folded."""
     return " ".join(text.split()).casefold()
 
 
 def _unique_skills(skills: Iterable[str]) -> tuple[str, ...]:
-    """Skills in the order given, blanks and case-insensitive repeats dropped (display form kept)."""
+    """Skills in the order given; blanks and case-insensitive repeats dropped."""
     seen: set[str] = set()
     kept: list[str] = []
     for skill in skills:

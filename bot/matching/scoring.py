@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.matching.model import Candidate, Constraints, Rule, Weights, normalise_skill
+from bot.matching.model import Candidate, Constraints, Rule, Weights, normalise_key
 from bot.matching.overlap import WORKDAY_HOURS, overlap_hours, resolve_zone
 
 IntArray = NDArray[np.int64]
@@ -55,7 +55,9 @@ def build_population(
     departments: dict[str, int] = {}
     department = np.array(
         [
-            departments.setdefault(key, len(departments)) if (key := _key(c.department)) else -1
+            departments.setdefault(key, len(departments))
+            if (key := normalise_key(c.department))
+            else -1
             for c in candidates
         ],
         dtype=np.int64,
@@ -77,7 +79,9 @@ def build_population(
         for other in sorted(c.previous_partners)
         if other in index
     ]
-    excluded = [(index[a], index[b]) for a, b in constraints.excluded_pairs if a in index and b in index]
+    excluded = [
+        (index[a], index[b]) for a, b in constraints.excluded_pairs if a in index and b in index
+    ]
     return Population(
         candidates=tuple(candidates),
         index=index,
@@ -132,7 +136,7 @@ def eligible(
     relax: Rule | None = None,
 ) -> BoolArray:
     """True where the pair passes every hard rule (and is not one person twice)."""
-    allowed = rows[:, None] != cols[None, :]
+    allowed: BoolArray = rows[:, None] != cols[None, :]
     for mask in rule_masks(pop, rows, cols, constraints, relax=relax).values():
         allowed &= mask
     return allowed
@@ -198,8 +202,4 @@ def _both_orders(pairs: list[tuple[int, int]]) -> IntArray:
 
 
 def _code(skills: dict[str, int], skill: str) -> int:
-    return skills.setdefault(normalise_skill(skill), len(skills))
-
-
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return skills.setdefault(normalise_key(skill), len(skills))

@@ -1,8 +1,61 @@
 """Every action_id, callback_id and block_id the app uses, once.
 
 A string literal id anywhere else is a bug (ARCHITECTURE.md, Names).
+Input fields carry both ids: `block_id` keys `state.values` and modal `errors`,
+`action_id` keys the element inside the block (and `app.options` / `app.action`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 COMMAND = "/mentor"
+
+
+@dataclass(frozen=True)
+class InputId:
+    """Where one modal input lives in `view.state.values[block_id][action_id]`."""
+
+    block_id: str
+    action_id: str
+
+
+# Enrollment modal (`/mentor join`, "Edit profile").
+ENROLL_VIEW = "enroll"
+ENROLL_PROGRAM = InputId("enroll_program", "program")  # dispatches: rebuild for that program
+ENROLL_ROLE = InputId("enroll_role", "role")
+ENROLL_STAGE = InputId("enroll_stage", "career_stage")
+ENROLL_DEPARTMENT = InputId("enroll_department", "department")
+ENROLL_TEACHES = InputId("enroll_teaches", "teaches")  # external select: app.options
+ENROLL_LEARNS = InputId("enroll_learns", "learns")  # external select: app.options
+ENROLL_GOALS = InputId("enroll_goals", "goals")
+ENROLL_CADENCE = InputId("enroll_cadence", "cadence")
+ENROLL_MAX_MENTEES = InputId("enroll_max_mentees", "max_mentees")
+
+# A placeholder opened at once with the trigger_id, then replaced by views.update.
+LOADING_VIEW = "loading"
+
+# Skill admin modal (one program).
+SKILLS_VIEW = "skills_admin"
+SKILLS_ADD = InputId("skills_add", "add")
+SKILLS_RENAME = InputId("skills_rename", "rename")  # external select: app.options
+SKILLS_NEW_NAME = InputId("skills_new_name", "new_name")
+SKILLS_RETIRED = InputId("skills_retired", "retired")  # external select: app.options
+
+# The actions whose external selects need an options handler (`app.options(action_id)`).
+# Enrollment lists active skills only; the admin modal lists retired ones too.
+ENROLL_SKILL_OPTION_ACTIONS = (ENROLL_TEACHES.action_id, ENROLL_LEARNS.action_id)
+ADMIN_SKILL_OPTION_ACTIONS = (SKILLS_RENAME.action_id, SKILLS_RETIRED.action_id)
+
+# Leave confirmation modal.
+LEAVE_VIEW = "leave"
+LEAVE_DELETE = InputId("leave_delete", "delete_data")
+LEAVE_DELETE_VALUE = "delete"  # the checkbox option's value
+
+# App Home buttons. Button values carry a program id where one applies.
+HOME_JOIN = "home_join"
+HOME_EDIT_PROFILE = "home_edit_profile"
+HOME_PAUSE = "home_pause"
+HOME_RESUME = "home_resume"
+HOME_REFLECT = "home_reflect"
+HOME_MANAGE_SKILLS = "home_manage_skills"

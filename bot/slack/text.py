@@ -26,3 +26,16 @@ def slack_date(when: datetime, *, fmt: str = "{date_short_pretty} at {time}") ->
         raise ValueError("naive datetime")
     fallback = when.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when cut (Slack rejects longer fields)."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """Count and noun: "1 meeting", "3 meetings"."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"

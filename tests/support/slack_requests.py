@@ -543,7 +543,10 @@ class SlackRequester:
         )
         response = await self.post_payload(payload, **options)
         if self.fake is not None and stored and response.status == 200:
-            ack = response.json() if response.text.strip() else None
+            try:
+                ack = response.json() if response.text.strip() else None
+            except ValueError:
+                ack = None  # a non-JSON 200 closes the modal, as in Slack
             self.fake.apply_submission_ack(stored["id"], ack)
         return response
 

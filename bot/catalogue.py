@@ -1,0 +1,158 @@
+"""The default skill catalogue and the rules for skill names.
+
+A program starts with DEFAULT_CATALOGUE; admins then add, rename and retire skills.
+Skills are told apart by `normalise_skill(name)`, so "AI tools" and " ai  TOOLS"
+are the same skill.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+
+SKILL_NAME_MAX = 60  # skills.name and skills.name_key are String(60)
+CATEGORY_MAX = 60
+OTHER_CATEGORY = "Other"  # shown for skills without a category
+
+# Category -> skills. Reverse-mentoring themes first; the last category is what
+# leaders commonly offer back, since the exchange runs both ways.
+DEFAULT_CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Social media & short video",
+        (
+            "TikTok for brands",
+            "Instagram Reels",
+            "YouTube Shorts",
+            "Short-form video editing",
+            "LinkedIn personal branding",
+            "Creator and influencer culture",
+            "Online communities (Discord, Reddit)",
+        ),
+    ),
+    (
+        "AI tools",
+        (
+            "AI tools for everyday work",
+            "Prompt writing",
+            "AI note-takers and meeting assistants",
+            "AI for writing and editing",
+            "AI image and video generation",
+            "No-code automation",
+            "Using AI responsibly",
+        ),
+    ),
+    (
+        "Data & analytics",
+        (
+            "Data dashboards",
+            "Spreadsheet power skills",
+            "Data storytelling",
+            "SQL basics",
+            "A/B testing",
+        ),
+    ),
+    (
+        "Emerging tech",
+        (
+            "Augmented reality (AR)",
+            "Virtual reality (VR)",
+            "Gaming and esports culture",
+            "Mobile-first design",
+            "Cybersecurity habits",
+            "Digital payments and fintech apps",
+        ),
+    ),
+    (
+        "Collaboration tools",
+        (
+            "Slack power tips",
+            "Shared docs and wikis (Notion, Confluence)",
+            "Virtual whiteboards (Miro, FigJam)",
+            "Async video updates (Loom)",
+            "Running great hybrid meetings",
+            "Project boards (Trello, Asana, Jira)",
+        ),
+    ),
+    (
+        "Workplace culture",
+        (
+            "Gen Z workplace expectations",
+            "Flexible and remote work",
+            "Feedback that lands with younger teams",
+            "Onboarding new joiners",
+            "Internet culture and memes",
+            "Work-life boundaries",
+        ),
+    ),
+    (
+        "Wellbeing & inclusion",
+        (
+            "Mental-health advocacy",
+            "Diversity, equity and inclusion",
+            "Inclusive language",
+            "Neurodiversity at work",
+            "Accessible digital content",
+        ),
+    ),
+    (
+        "Purpose & sustainability",
+        (
+            "Purpose-driven work",
+            "Sustainability at work",
+            "Climate and green tech",
+            "Ethical consumer trends",
+            "Volunteering and social impact",
+        ),
+    ),
+    (
+        "Leadership & career",
+        (
+            "Career guidance",
+            "Navigating the organisation",
+            "Stakeholder management",
+            "Presenting to senior audiences",
+            "Strategic thinking",
+            "Business and financial basics",
+            "Negotiation",
+        ),
+    ),
+)
+
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_skill_name(name: str) -> str:
+    """The name as shown: trimmed, inner whitespace collapsed, case kept."""
+    return _WHITESPACE.sub(" ", name).strip()
+
+
+def normalise_skill(name: str) -> str:
+    """The identity key of a skill name: cleaned and case-folded."""
+    return clean_skill_name(name).casefold()
+
+
+def skill_name_error(name: str, *, taken_keys: Set[str]) -> str | None:
+    """Why `name` can't be a new (or renamed) skill, or None when it can.
+
+    `taken_keys` are the normalised names already in the program (retired ones
+    included), without the skill being renamed, so a change of case is allowed.
+    """
+    cleaned = clean_skill_name(name)
+    if not cleaned:
+        return "Give the skill a name."
+    if _CONTROL.search(cleaned):
+        return "Skill names can't contain control characters."
+    # The key can be longer than the name ("ß" folds to "ss"); both must fit.
+    if len(cleaned) > SKILL_NAME_MAX or len(normalise_skill(cleaned)) > SKILL_NAME_MAX:
+        return f"Keep skill names to {SKILL_NAME_MAX} characters."
+    if normalise_skill(cleaned) in taken_keys:
+        return f"“{cleaned}” is already in the catalogue."
+    return None
+
+
+def clean_category(category: str, *, existing: Set[str] = frozenset()) -> str:
+    """A category as stored: cleaned, and spelt like an existing one when it matches."""
+    cleaned = clean_skill_name(category)
+    by_key = {normalise_skill(c): c for c in existing}
+    return by_key.get(cleaned.casefold(), cleaned)

@@ -1,0 +1,110 @@
+"""What the view builders need, filled by the caller from the database.
+
+Plain frozen values: the builders never see a session, a client or the clock.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import CareerStage, MembershipStatus, Role
+
+
+@dataclass(frozen=True)
+class ProgramOption:
+    """An open program someone can join."""
+
+    id: int
+    name: str
+    min_leader_stage: int = CareerStage.EXPERIENCED  # a leader's stage is at least this
+    min_stage_gap: int = 1  # a mentor's stage is this far below their leader's
+    cadence_days: int = 14  # preselected meeting cadence
+
+
+@dataclass(frozen=True)
+class SkillOption:
+    id: int
+    name: str
+    category: str = ""  # "" shows as "Other"
+    retired: bool = False  # kept on profiles, no longer offered
+
+
+@dataclass(frozen=True)
+class ProfileDraft:
+    """Everything the enrollment modal can prefill; skills are skill ids."""
+
+    program_id: int | None = None
+    role: Role | None = None
+    career_stage: CareerStage | None = None
+    department: str = ""
+    teaches: frozenset[int] = frozenset()
+    learns: frozenset[int] = frozenset()
+    goals: str = ""
+    cadence_days: int | None = None  # None: the program's cadence
+    max_mentees: int = 1
+
+
+@dataclass(frozen=True)
+class Partner:
+    user_id: str  # Slack user id, mentioned by the bot
+    name: str
+
+
+@dataclass(frozen=True)
+class MembershipSummary:
+    """One program a person takes part in, as they should see it."""
+
+    program_id: int
+    program_name: str
+    role: Role
+    status: MembershipStatus
+    paused_until: datetime | None = None  # None while paused: until they resume
+    partners: tuple[Partner, ...] = ()  # a mentor may have several leaders
+    next_checkin_at: datetime | None = None
+    meetings_count: int = 0
+
+
+@dataclass(frozen=True)
+class PersonalStatus:
+    """A person's profile (shared by their programs) and their memberships."""
+
+    name: str
+    career_stage: CareerStage | None = None
+    department: str = ""
+    goals: str = ""
+    teaches: tuple[str, ...] = ()  # skill names
+    learns: tuple[str, ...] = ()
+    memberships: tuple[MembershipSummary, ...] = ()
+
+    @property
+    def current(self) -> tuple[MembershipSummary, ...]:
+        """Memberships not left: what counts as being enrolled."""
+        return tuple(m for m in self.memberships if m.status is not MembershipStatus.LEFT)
+
+
+@dataclass(frozen=True)
+class ProgramSummary:
+    """A program line in the admin's App Home."""
+
+    id: int
+    name: str
+    members: int = 0
+    paused: int = 0
+    skills: int = 0  # active skills
+
+
+@dataclass(frozen=True)
+class ViewMetadata:
+    """What a modal carries to its submission in `private_metadata`.
+
+    Untrusted on the way back: read it with `bot.slack.forms.parse_view_metadata`
+    and check permissions again.
+    """
+
+    program_id: int
+    editing: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps({"program_id": self.program_id, "editing": self.editing})
