@@ -33,14 +33,14 @@ class _SameTokenFilter(logging.Filter):
 logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameTokenFilter())
 
 
-def build_bolt_app(runtime: Runtime) -> AsyncApp:
+def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = None) -> AsyncApp:
     app = AsyncApp(
         client=runtime.client,
         signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
         # Our outbox and listeners run after the ack; the web server stays responsive.
         process_before_response=False,
     )
-    router = commands.CommandRouter()
+    router = router or commands.CommandRouter()
     events.register(app, runtime)
     commands.register(app, runtime, router)
     app.error(handle_error)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.matching import explain
-from bot.matching.csvio import parse_participants, format_pairs
+from bot.matching.csvio import format_pairs, parse_participants
 from bot.matching.matcher import match
-from bot.matching.model import Candidate, MatchResult
+from bot.matching.model import Candidate, Constraints, MatchResult
 
 LARGE_INPUT_ROWS = 2000  # above this, show a progress bar (on a terminal only)
 _NAME_WIDTH = 22
@@ -55,8 +55,10 @@ def run(
         print(f"line {problem.line}: {problem.message}", file=err)
 
     bar = _ProgressBar(err) if len(parsed.candidates) > LARGE_INPUT_ROWS and err.isatty() else None
+    constraints = Constraints()  # the CSV carries people, not program rules: defaults
     result = match(
         parsed.candidates,
+        constraints,
         seed=seed,
         reference_date=reference_date or dt.datetime.now(dt.UTC).date(),
         progress=bar.update if bar else None,
@@ -71,7 +73,7 @@ def run(
             print(f"mentorbot match: cannot write {output_path}: {exc.strerror or exc}", file=err)
             return 2
     width = max(80, shutil.get_terminal_size((120, 24)).columns)
-    out.write(format_report(result, parsed.candidates, width=width))
+    out.write(format_report(result, parsed.candidates, width=width, gap=constraints.min_stage_gap))
     line = explain.summary_line(result)
     if parsed.errors:
         skipped = len(parsed.errors)
@@ -82,7 +84,9 @@ def run(
     return 0
 
 
-def format_report(result: MatchResult, candidates: tuple[Candidate, ...], *, width: int) -> str:
+def format_report(
+    result: MatchResult, candidates: tuple[Candidate, ...], *, width: int, gap: int
+) -> str:
     """The pairs table, the unmatched with why, rule costs and notes (without the summary)."""
     names = {c.id: c.display_name for c in candidates}
     lines = [f"Pairs ({len(result.pairs)})"]
@@ -106,7 +110,6 @@ def format_report(result: MatchResult, candidates: tuple[Candidate, ...], *, wid
             )
     costs = result.summary.constraint_costs
     if costs:
-        gap = _stage_gap(result)
         changes = [c for c in costs if c.extra_pairs or abs(c.extra_score) >= 0.05]
         lines += ["", "What the rules cost"]
         lines += [f"  {explain.cost_sentence(c, gap=gap)}" for c in changes]
@@ -117,11 +120,6 @@ def format_report(result: MatchResult, candidates: tuple[Candidate, ...], *, wid
         lines += [f"  {note}" for note in result.summary.notes]
     lines.append("")
     return "\n".join(lines) + "\n"
-
-
-def _stage_gap(result: MatchResult) -> int:
-    # The command always runs with the default rules.
-    return 1
 
 
 def _fit(name: str) -> str:

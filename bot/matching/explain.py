@@ -27,8 +27,8 @@ def pair_reasons(
     offered = shared_skills(teacher=mentee, learner=mentor)
     if offered:
         reasons.append(
-            f"{mentee.display_name} can offer back {_count_of(offered, mentor)} "
-            f"{mentor.display_name} wants — {', '.join(offered)}"
+            f"{mentee.short_name} can offer back {_count_of(offered, mentor)} "
+            f"{mentor.short_name} wants — {', '.join(offered)}"
         )
     if mentor.department.strip() and mentee.department.strip():
         if normalise_key(mentor.department) != normalise_key(mentee.department):
@@ -55,9 +55,13 @@ def blocked_reason(
 
 def taken_reason(*, other_side: str, eligible: int, only_name: str | None) -> str:
     """Why someone with eligible partners still has none."""
+    if other_side == "mentor":
+        if eligible == 1 and only_name:
+            return f"their only eligible mentor, {only_name}, was full (capacity used up)"
+        return f"all {eligible} eligible mentors were full (capacity used up)"
     if eligible == 1 and only_name:
-        return f"their only eligible {other_side}, {only_name}, was paired with someone else"
-    return f"all {eligible} eligible {other_side}s were paired with others (capacity used up)"
+        return f"their only eligible mentee, {only_name}, went to another mentor"
+    return f"all {eligible} eligible mentees went to other mentors"
 
 
 def cost_sentence(cost: ConstraintCost, *, gap: int) -> str:
@@ -92,13 +96,13 @@ def format_hours(hours: float) -> str:
 
 def _learning_reason(*, teacher: Candidate, learner: Candidate) -> str:
     if not learner.wants:
-        return f"{learner.display_name} listed nothing to learn"
+        return f"{learner.short_name} listed nothing to learn"
     shared = shared_skills(teacher=teacher, learner=learner)
     if not shared:
-        return f"{teacher.display_name} can teach none of what {learner.display_name} wants"
+        return f"{teacher.short_name} can teach none of what {learner.short_name} wants"
     return (
-        f"{teacher.display_name} can teach {_count_of(shared, learner)} "
-        f"{learner.display_name} wants — {', '.join(shared)}"
+        f"{teacher.short_name} can teach {_count_of(shared, learner)} "
+        f"{learner.short_name} wants — {', '.join(shared)}"
     )
 
 
@@ -107,7 +111,7 @@ def _count_of(shared: tuple[str, ...], learner: Candidate) -> str:
     if wanted == 1:
         return "the one thing"
     if len(shared) == wanted:
-        return f"all {wanted} things"
+        return "both things" if wanted == 2 else f"all {wanted} things"
     return f"{len(shared)} of the {wanted} things"
 
 

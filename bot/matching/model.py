@@ -61,6 +61,11 @@ class Candidate:
     def display_name(self) -> str:
         return self.name or self.id
 
+    @property
+    def short_name(self) -> str:
+        """What reasons call the person: the first word of the name, else the id."""
+        return self.name.split()[0] if self.name.strip() else self.id
+
 
 class Rule(enum.StrEnum):
     """The hard rules a program can relax to see what they cost."""
