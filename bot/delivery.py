@@ -205,10 +205,13 @@ class Deliverer:
         paused = self._paused_methods()
         if paused:
             due = due.where(OutgoingMessageRow.method.not_in(paused))
+        # A CTE, not `id IN (subquery)`: PostgreSQL may rescan a subquery once per row,
+        # locking past its LIMIT; a locking CTE is evaluated exactly once.
+        due_cte = due.cte("due")
         token = uuid.uuid4().hex
         claim = (
             update(OutgoingMessageRow)
-            .where(OutgoingMessageRow.id.in_(due.scalar_subquery()))
+            .where(OutgoingMessageRow.id == due_cte.c.id)
             .where(self._due_clause())  # re-checked on the locked row
             .values(
                 status=DeliveryStatus.SENDING.value,
@@ -241,12 +244,24 @@ class Deliverer:
         await asyncio.gather(*(one(row) for row in rows))
         return stats
 
+    def _methods_needed(self, row: OutgoingMessageRow) -> set[str]:
+        """Every Web API method sending this row may call."""
+        needed = {row.method}
+        if row.users and not row.channel:
+            needed.add("conversations.open")
+        if row.method == "chat.postMessage" and row.outcome_unknown:
+            needed.add("conversations.history")
+            if row.channel and row.channel[0] in "UW":
+                needed.add("conversations.open")
+        return needed
+
     async def _send(self, row: OutgoingMessageRow) -> _Outcome:
-        if row.method in self._paused_methods():
-            # Another send of this batch hit a 429: wait without spending an attempt.
+        now = time.monotonic()
+        wait = max((self._paused.get(m, now) - now for m in self._methods_needed(row)), default=0)
+        if wait > 0:
+            # A method this row needs hit a 429: wait without spending an attempt.
             return _Outcome(
-                DeliveryStatus.PENDING, "ratelimited",
-                retry_in=self._paused[row.method] - time.monotonic(),
+                DeliveryStatus.PENDING, "ratelimited", retry_in=wait,
                 spent_attempt=False, outcome_unknown=row.outcome_unknown,
             )  # fmt: skip
         try:
@@ -305,8 +320,10 @@ class Deliverer:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
+            # Limits are per method: pause the one that answered 429 (maybe a lookup).
+            method = exc.response.api_url.rstrip("/").rsplit("/", 1)[-1] or row.method
             retry_after = _retry_after(exc.response.headers)
-            self._paused[row.method] = time.monotonic() + retry_after
+            self._paused[method] = time.monotonic() + retry_after
             return _Outcome(
                 DeliveryStatus.PENDING, "ratelimited", retry_in=retry_after,
                 spent_attempt=False, outcome_unknown=row.outcome_unknown,

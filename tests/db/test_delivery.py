@@ -232,8 +232,11 @@ async def test_two_workers_on_separate_connections_never_send_a_row_twice(
     keys = [f"m{n}" for n in range(120)]
     for key in keys:
         await enqueue(sessions, key, channel=f"U00000{int(key[1:]) % 5 + 1}")
-    fake.latency("chat.postMessage", 0.005)
+    fake.latency("chat.postMessage", 0.02)
     engines = [build_engine(database_url) for _ in range(2)]
+    for engine in engines:  # connect first, so both start claiming at once
+        async with engine.connect():
+            pass
     try:
         workers = [
             Deliverer(
@@ -249,5 +252,5 @@ async def test_two_workers_on_separate_connections_never_send_a_row_twice(
         for engine in engines:
             await engine.dispose()
     assert sum(r.sent for r in results) == len(keys)
-    assert all(r.sent > 0 for r in results), "both workers should have taken a share"
+    assert all(r.sent > 0 for r in results), f"both workers should have taken a share: {results}"
     assert fake.posted_count_by_key() == dict.fromkeys(keys, 1)

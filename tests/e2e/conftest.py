@@ -12,8 +12,8 @@ from aiohttp import web
 from bot.app import build_bolt_app, build_web_app
 from bot.clock import ShiftedClock
 from bot.config import load_settings
-from bot.delivery import DeliveryPolicy
 from bot.db.engine import Sessions
+from bot.delivery import DeliveryPolicy
 from bot.runtime import Runtime, build_runtime
 from bot.slack.listeners.commands import CommandRouter
 from tests.support.fake_slack import FakeSlack

@@ -57,9 +57,11 @@ async def test_bad_or_stale_signatures_get_401_and_no_effect(
 
 
 async def test_unsigned_request_gets_401(app: RunningApp) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{app.url}/slack/events", data={"command": "/mentor"}) as resp:
-            assert resp.status == 401
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{app.url}/slack/events", data={"command": "/mentor"}) as resp,
+    ):
+        assert resp.status == 401
 
 
 async def test_url_verification_echoes_the_challenge(app: RunningApp) -> None:

@@ -36,6 +36,11 @@ ROLE_LABELS: dict[Role, str] = {
     Role.MENTEE: "Leader — you learn from an early-career colleague",
     Role.EITHER: "Either — happy to share or to learn",
 }
+ROLE_NOUNS: dict[Role, str] = {
+    Role.MENTOR: "reverse mentor",
+    Role.MENTEE: "leader",
+    Role.EITHER: "reverse mentor or leader",
+}
 _ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.MENTOR: "Show a leader the tools, platforms and trends you know well.",
     Role.MENTEE: "Learn something new, and offer career context in return.",

@@ -1,0 +1,150 @@
+"""The App Home tab: a personal dashboard, and a program corner for admins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain import MembershipStatus
+from bot.slack import ids
+from bot.slack.text import escape, plural, truncate
+from bot.slack.views.enrollment import ROLE_LABELS
+from bot.slack.views.models import MembershipSummary, PersonalStatus, ProgramSummary
+from bot.slack.views.status import membership_lines
+
+# A Home tab holds 100 blocks: the profile takes ~4, each membership 2, each program 1.
+HOME_MEMBERSHIPS_MAX = 10
+HOME_PROGRAMS_MAX = 30
+_TEXT_MAX = 3000  # section text
+
+
+def _section(text: str, accessory: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=truncate(text, _TEXT_MAX)), accessory=accessory
+    )
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _profile_blocks(status: PersonalStatus, *, program_id: int) -> list[Block]:
+    fields = []
+    if status.career_stage is not None:
+        fields.append(f"*Career stage:* {status.career_stage.label}")
+    if status.department:
+        fields.append(f"*Department:* {escape(status.department)}")
+    fields.append(f"*You share:* {escape(', '.join(status.teaches)) or '—'}")
+    fields.append(f"*You're learning:* {escape(', '.join(status.learns)) or '—'}")
+    if status.goals:
+        fields.append(f"*Success looks like:* {escape(status.goals)}")
+    edit = ButtonElement(
+        text="Edit profile", action_id=ids.HOME_EDIT_PROFILE, value=str(program_id)
+    )
+    return [
+        HeaderBlock(text="Your reverse mentoring"),
+        _section("\n".join(fields), accessory=edit),
+    ]
+
+
+def _membership_blocks(membership: MembershipSummary) -> list[Block]:
+    program = escape(membership.program_name)
+    heading = f"*{program}* · {ROLE_LABELS[membership.role]}"
+    value = str(membership.program_id)
+    if membership.status is MembershipStatus.PAUSED:
+        toggle = ButtonElement(text="Resume", action_id=ids.HOME_RESUME, value=value)
+    else:
+        toggle = ButtonElement(text="Pause", action_id=ids.HOME_PAUSE, value=value)
+    buttons = [toggle]
+    if membership.partners:
+        buttons.insert(
+            0,
+            ButtonElement(
+                text="Log a reflection", action_id=ids.HOME_REFLECT, value=value, style="primary"
+            ),
+        )
+    return [
+        _section("\n".join([heading, *membership_lines(membership)])),
+        ActionsBlock(elements=buttons),
+    ]
+
+
+def _welcome_blocks() -> list[Block]:
+    return [
+        HeaderBlock(text="Reverse mentoring"),
+        _section(
+            "*Learn from each other, across career stages.*\nEarly-career colleagues share "
+            "what they know best — AI tools, short video, new ways of working — with "
+            "leaders who want to learn it. Leaders offer career context back."
+        ),
+        _section(
+            "*How it works*\n"
+            "1. Tell us what you can share and what you'd like to learn.\n"
+            "2. We pair you with a colleague whose skills complement yours.\n"
+            "3. Meet at your own pace. We nudge gently, and your reflections stay private."
+        ),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Join", action_id=ids.HOME_JOIN, style="primary"),
+            ]
+        ),
+        _context("Takes about a minute. Pause or leave any time."),
+    ]
+
+
+def _admin_blocks(programs: Sequence[ProgramSummary]) -> list[Block]:
+    blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Programs you run")]
+    if not programs:
+        blocks.append(_context("No programs yet — `/mentor admin` sets one up."))
+    for program in programs[:HOME_PROGRAMS_MAX]:
+        counts = " · ".join(
+            [
+                plural(program.members, "member"),
+                f"{program.paused} paused",
+                plural(program.skills, "skill"),
+            ]
+        )
+        manage = ButtonElement(
+            text="Manage skills", action_id=ids.HOME_MANAGE_SKILLS, value=str(program.id)
+        )
+        blocks.append(_section(f"*{escape(program.name)}*\n{counts}", accessory=manage))
+    if len(programs) > HOME_PROGRAMS_MAX:
+        blocks.append(_context(f"…and {len(programs) - HOME_PROGRAMS_MAX} more."))
+    return blocks
+
+
+def home_view(
+    status: PersonalStatus | None,
+    *,
+    is_admin: bool,
+    programs: Sequence[ProgramSummary] = (),
+) -> dict[str, Any]:
+    """The Home tab for one person, for `views.publish`.
+
+    Enrolled (a membership not left): profile, then each program with partner,
+    next check-in, meetings and buttons. Otherwise a warm invitation to join.
+    Admins also see `programs`, each with a "Manage skills" button.
+    """
+    current = status.current if status else ()
+    blocks: list[Block] = []
+    if status is not None and current:
+        blocks += _profile_blocks(status, program_id=current[0].program_id)
+        for membership in current[:HOME_MEMBERSHIPS_MAX]:
+            blocks += [DividerBlock(), *_membership_blocks(membership)]
+    else:
+        blocks += _welcome_blocks()
+    if is_admin:
+        blocks += _admin_blocks(programs)
+    return View(type="home", blocks=blocks).to_dict()

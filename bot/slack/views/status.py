@@ -1,0 +1,235 @@
+"""Replies and notices about taking part: status, pause, resume, leave.
+
+Command replies (`status`, `pause`, `resume`) carry `response_type: ephemeral`;
+DMs (`leave_done`, the partner notices) are plain `{text, blocks}` payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain import MembershipStatus
+from bot.slack import ids
+from bot.slack.text import escape, mention, slack_date, truncate
+from bot.slack.views.enrollment import ROLE_LABELS, ROLE_NOUNS
+from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus, ViewMetadata
+
+NAME_MAX = 80
+MESSAGE_MEMBERSHIPS_MAX = 3  # messages stay at 5 blocks or fewer (VOICE.md)
+_DAY = "{date_long_pretty}"
+
+
+def _message(text: str, blocks: Sequence[Block], *, ephemeral: bool) -> dict[str, Any]:
+    payload: dict[str, Any] = {"text": text, "blocks": [block.to_dict() for block in blocks]}
+    if ephemeral:
+        payload["response_type"] = "ephemeral"
+    return payload
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _name(name: str | None, fallback: str) -> str:
+    """User-supplied name, made safe for mrkdwn."""
+    cleaned = (name or "").strip()
+    return escape(truncate(cleaned, NAME_MAX)) if cleaned else fallback
+
+
+def partner_ref(partner: Partner) -> str:
+    """A mention when the id is sound, else the escaped name."""
+    try:
+        return mention(partner.user_id)
+    except ValueError:
+        return _name(partner.name, "your partner")
+
+
+def membership_lines(membership: MembershipSummary) -> list[str]:
+    """Partner, next check-in, meetings and pause state, one short line each."""
+    if membership.partners:
+        names = ", ".join(partner_ref(p) for p in membership.partners)
+        lines = [f"Partner: {names}"]
+    else:
+        lines = ["You'll be paired in the next round."]
+    if membership.status is MembershipStatus.PAUSED:
+        until = membership.paused_until
+        when = f"until {slack_date(until, fmt=_DAY)}" if until else "until you resume"
+        lines.append(f":double_vertical_bar: Paused {when}. No check-ins meanwhile.")
+    elif membership.next_checkin_at is not None:
+        lines.append(f"Next check-in: {slack_date(membership.next_checkin_at)}")
+    if membership.partners:
+        lines.append(f"Meetings so far: {membership.meetings_count}")
+    return lines
+
+
+def profile_line(status: PersonalStatus) -> str:
+    """Stage, department and skills on one line."""
+    parts = []
+    if status.career_stage is not None:
+        parts.append(status.career_stage.label)
+    if status.department:
+        parts.append(escape(truncate(status.department, NAME_MAX)))
+    if status.teaches:
+        parts.append("shares " + escape(", ".join(status.teaches)))
+    if status.learns:
+        parts.append("learning " + escape(", ".join(status.learns)))
+    return truncate(" · ".join(parts), 1000)
+
+
+def not_enrolled_message() -> dict[str, Any]:
+    text = (
+        "You're not in a reverse mentoring program yet. Run `/mentor join` to sign up — "
+        "it takes about a minute."
+    )
+    return _message(text, [_section(text)], ephemeral=True)
+
+
+def status_message(status: PersonalStatus | None) -> dict[str, Any]:
+    """The `/mentor status` reply."""
+    current = status.current if status else ()
+    if status is None or not current:
+        return not_enrolled_message()
+    shown = current[:MESSAGE_MEMBERSHIPS_MAX]
+    blocks: list[Block] = []
+    summaries = []
+    for membership in shown:
+        role = ROLE_LABELS[membership.role]
+        heading = f"*{escape(membership.program_name)}* · {role}"
+        blocks.append(_section("\n".join([heading, *membership_lines(membership)])))
+        summaries.append(f"{escape(membership.program_name)} as {ROLE_NOUNS[membership.role]}")
+    profile = profile_line(status)
+    if profile:
+        blocks.append(_context(profile))
+    blocks.append(
+        _context("Edit your profile with `/mentor join` · take a break with `/mentor pause`")
+    )
+    text = "You're taking part in " + ", ".join(summaries) + "."
+    return _message(text, blocks, ephemeral=True)
+
+
+def pause_confirmation(until: datetime | None) -> dict[str, Any]:
+    """The reply to `/mentor pause [weeks]`; `until` None means until they resume."""
+    if until is None:
+        text = (
+            "*Paused* until you're ready. No check-ins, and you'll sit out new rounds. "
+            "`/mentor resume` brings you back."
+        )
+        fallback = "Paused until you resume. /mentor resume brings you back."
+    else:
+        day = slack_date(until, fmt=_DAY)
+        text = (
+            f"*Paused* until {day}. No check-ins, and you'll sit out new rounds until then. "
+            "Back sooner? `/mentor resume`."
+        )
+        fallback = f"Paused until {day}. Back sooner? /mentor resume."
+    return _message(fallback, [_section(text)], ephemeral=True)
+
+
+def resume_confirmation() -> dict[str, Any]:
+    text = "*Welcome back!* Check-ins are on again, and you'll be in the next round."
+    return _message("Welcome back! Check-ins are on again.", [_section(text)], ephemeral=True)
+
+
+def leave_modal(membership: MembershipSummary) -> dict[str, Any]:
+    """Confirms leaving one program, with an opt-in to delete the person's data."""
+    program = escape(membership.program_name)
+    if membership.partners:
+        names = ", ".join(partner_ref(p) for p in membership.partners)
+        told = f"We'll let {names} know kindly — no reason needed. "
+    else:
+        told = ""
+    blocks: list[Block] = [
+        _section(
+            f"You're leaving *{program}*. {told}You won't be paired in future rounds, "
+            "and you can rejoin any time with `/mentor join`."
+        ),
+        InputBlock(
+            block_id=ids.LEAVE_DELETE.block_id,
+            label="Your data",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=ids.LEAVE_DELETE.action_id,
+                options=[
+                    Option(
+                        value=ids.LEAVE_DELETE_VALUE,
+                        text="Also delete my profile, reflections and stories",
+                        description="Erases your profile, skills, goals, reflections and "
+                        "stories. No undo.",
+                    )
+                ],
+            ),
+        ),
+        _context("If you keep your data, rejoining is quick. Reflections stay private either way."),
+    ]
+    view = View(
+        type="modal",
+        callback_id=ids.LEAVE_VIEW,
+        title="Leave the program",
+        submit="Leave",
+        close="Stay",
+        private_metadata=ViewMetadata(program_id=membership.program_id).to_json(),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def leave_done_message(*, deleted: bool, program_name: str) -> dict[str, Any]:
+    """A DM to the person who left."""
+    program = escape(program_name)
+    first = f"You've left *{program}*. Thank you for the time you gave to it."
+    if deleted:
+        second = "Your profile, reflections and stories are deleted."
+    else:
+        second = "We've kept your profile, so rejoining with `/mentor join` is quick."
+    return _message(
+        f"You've left {program}. {second}", [_section(f"{first}\n{second}")], ephemeral=False
+    )
+
+
+def _partner_gone(headline: str, *, program_name: str) -> dict[str, Any]:
+    program = escape(program_name)
+    body = (
+        f"*A change to your pairing in {program}*\n{headline} Thank you for the time you "
+        "spent together. You'll be considered for a new partner in the next round — "
+        "nothing to do meanwhile."
+    )
+    return _message(
+        f"A change to your pairing in {program}: {headline}",
+        [
+            _section(body),
+            _context("Not a good time for a new partner? `/mentor pause` — no reason needed."),
+        ],
+        ephemeral=False,
+    )
+
+
+def partner_left_message(*, partner_name: str | None, program_name: str) -> dict[str, Any]:
+    """A kind DM to someone whose partner left the program (no why, no blame)."""
+    name = _name(partner_name, "Your partner")
+    return _partner_gone(f"{name} has stepped back from the program.", program_name=program_name)
+
+
+def partner_deactivated_message(*, partner_name: str | None, program_name: str) -> dict[str, Any]:
+    """A kind DM to someone whose partner's Slack account was deactivated."""
+    name = _name(partner_name, "Your partner")
+    return _partner_gone(
+        f"{name} isn't on Slack here any more, so your pairing has ended.",
+        program_name=program_name,
+    )
