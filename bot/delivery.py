@@ -16,8 +16,8 @@ write. A claim is a lease: if a worker dies, the row becomes due again when the 
 Exactly once across a crash: a worker may die after Slack posted the message but before we
 committed `sent`. Every chat.postMessage therefore carries the row key in message
 `metadata`; when a row comes back with an unknown outcome (expired lease, timeout, dropped
-connection, 5xx), the worker first looks for that key in `conversations.history` since the
-attempt started and, when found, records the existing message instead of posting again.
+connection, a 500 or `fatal_error`), the worker first looks for that key in the channel's
+recent `conversations.history` and, when found, records that message instead of posting again.
 Idempotent methods (chat.update, views.publish) are simply sent again.
 """
 
@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -50,16 +52,27 @@ logger = logging.getLogger(__name__)
 METADATA_EVENT = "mentorbot_outbox"
 
 # Slack errors that say "try again later"; every other error is about the request itself.
-TRANSIENT_ERRORS = frozenset(
-    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
-)
+# The first set may come after part of the work was done, the second before any.
+TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error"})
+UNPROCESSED_ERRORS = frozenset({"service_unavailable", "request_timeout", "ratelimited"})
+
+
+class EqualJitter(Jitter):
+    """Half the backoff plus a random share of the other half (AWS "equal jitter").
+
+    slack-sdk's RandomJitter adds up to a whole second whatever the backoff, which
+    dwarfs short backoffs; this spreads retries in proportion instead.
+    """
+
+    def recalculate(self, duration: float) -> float:
+        return duration / 2 + random.uniform(0, duration / 2)
 
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
-    backoff_factor: float = 1.0  # seconds; doubled each attempt, plus up to 1 s of jitter
+    backoff_factor: float = 2.0  # seconds; doubled each attempt, then jittered (EqualJitter)
     backoff_cap: float = 300.0
     concurrency: int = 8
     batch_size: int = 32
@@ -127,9 +140,10 @@ class _Outcome:
     error: str | None = None
     channel: str | None = None
     ts: str | None = None
-    retry_in: float = 0.0
+    retry_in: float = 0.0  # seconds from `decided`, when the row may be tried again
     outcome_unknown: bool = False
     spent_attempt: bool = True
+    decided: float = field(default_factory=time.monotonic)
 
 
 class Deliverer:
@@ -146,7 +160,9 @@ class Deliverer:
         self._client = client
         self._clock = clock
         self._policy = policy or DeliveryPolicy()
-        self._backoff = BackoffRetryIntervalCalculator(backoff_factor=self._policy.backoff_factor)
+        self._backoff = BackoffRetryIntervalCalculator(
+            backoff_factor=self._policy.backoff_factor, jitter=EqualJitter()
+        )
         # method -> monotonic time before which Slack asked us not to call it again
         self._paused: dict[str, float] = {}
         self.worker_id = uuid.uuid4().hex[:8]
@@ -161,9 +177,8 @@ class Deliverer:
         while True:
             rows = await self._claim()
             if not rows:
-                # A little past the pause: the rows were rescheduled a moment after it began.
-                pause = self._next_unpause() + 0.1
-                if wait_for_pauses and pause > 0.1 and await self._has_rows_due_within(pause):
+                pause = self._next_unpause() + 0.01  # just past, so the rows are due
+                if wait_for_pauses and pause > 0.01 and await self._has_rows_due_within(pause):
                     await asyncio.sleep(pause)
                     continue
                 return total
@@ -323,16 +338,22 @@ class Deliverer:
             # Limits are per method: pause the one that answered 429 (maybe a lookup).
             method = exc.response.api_url.rstrip("/").rsplit("/", 1)[-1] or row.method
             retry_after = _retry_after(exc.response.headers)
-            self._paused[method] = time.monotonic() + retry_after
+            now = time.monotonic()
+            # Requests already in flight may bring more 429s; the first one sets the pause.
+            if self._paused.get(method, 0.0) <= now:
+                self._paused[method] = now + retry_after
+            retry_after = self._paused[method] - now
             return _Outcome(
                 DeliveryStatus.PENDING, "ratelimited", retry_in=retry_after,
                 spent_attempt=False, outcome_unknown=row.outcome_unknown,
             )  # fmt: skip
-        if status >= 500:
-            # A 5xx may come after Slack acted (a lost response): look before posting again.
-            return self._retry(row, error, unknown=True)
-        if error in TRANSIENT_ERRORS:
+        if status == 503 or error in UNPROCESSED_ERRORS:
+            # Refused before any work was done: nothing to look for next time.
             return self._retry(row, error, unknown=row.outcome_unknown)
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            # Slack may have acted before failing ("some aspect of the operation may have
+            # succeeded", says its doc of fatal_error): look before posting again.
+            return self._retry(row, error, unknown=True)
         return _Outcome(DeliveryStatus.FAILED, error)
 
     def _retry(self, row: OutgoingMessageRow, error: str, *, unknown: bool) -> _Outcome:
@@ -357,7 +378,9 @@ class Deliverer:
             values |= {"sent_at": now, "sent_ts": outcome.ts, "sent_channel": outcome.channel}
             values["last_error"] = None
         elif outcome.status is DeliveryStatus.PENDING:
-            values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
+            # Due exactly when a 429 pause ends, however long recording took.
+            retry_in = outcome.retry_in - (time.monotonic() - outcome.decided)
+            values["next_attempt_at"] = now + timedelta(seconds=retry_in)
             if not outcome.spent_attempt:
                 values["attempts"] = OutgoingMessageRow.attempts - 1
         fenced = (

@@ -12,6 +12,8 @@ from bot.matching.model import (
     normalise_key,
 )
 
+_RULES = list(Rule)
+
 
 def shared_skills(*, teacher: Candidate, learner: Candidate) -> tuple[str, ...]:
     """What `learner` wants that `teacher` can teach, in the learner's words and order."""
@@ -47,7 +49,9 @@ def blocked_reason(
         return f"no {other_side}s in this round"
     parts = [
         _rule_phrase(rule, count, other_side=other_side, gap=gap)
-        for rule, count in sorted(blocked.items(), key=lambda item: (-item[1], item[0]))
+        for rule, count in sorted(
+            blocked.items(), key=lambda item: (-item[1], _RULES.index(item[0]))
+        )
         if count
     ]
     return f"no eligible {other_side}: of {_people(considered, other_side)}, " + ", ".join(parts)

@@ -36,7 +36,7 @@ from bot.matching.scoring import (
     score,
     score_units,
 )
-from bot.matching.solve import Assignment, solve_assignment
+from bot.matching.solve import NODE_CELLS, Assignment, solve_assignment
 
 Progress = Callable[[str, float], None]
 """Called with a phase name ("scoring", "solving", "explaining") and the share done."""
@@ -245,7 +245,7 @@ class _Round:
             progress("scoring", min(1.0, (start + step) / len(self.rows)))
         return weights
 
-    def solve(self, weights: FloatArray, *, seed: int) -> _Solved:
+    def solve(self, weights: FloatArray, *, seed: int, node_cells: int = NODE_CELLS) -> _Solved:
         """The best valid matching for `weights` (a weight_matrix)."""
         allowed = weights > 0
         live_rows = np.flatnonzero(allowed.any(axis=1))
@@ -262,7 +262,9 @@ class _Round:
         slot_cols = np.repeat(col_order, slots_per_col[col_order])
         cost = weights[np.ix_(row_order, slot_cols)]
         np.negative(cost, out=cost)
-        assignment = solve_assignment(cost, self.rows[row_order], self.cols[slot_cols])
+        assignment = solve_assignment(
+            cost, self.rows[row_order], self.cols[slot_cols], node_cells=node_cells
+        )
         del cost
         rows = row_order[assignment.rows]
         cols = slot_cols[assignment.slots]
@@ -333,7 +335,9 @@ class _Round:
             if np.count_nonzero(relaxed) == np.count_nonzero(allowed):
                 costs.append(ConstraintCost(rule, 0, 0.0))  # it forbade nothing
                 continue
-            more_pairs, more_units = self.solve(relaxed, seed=seed).totals(self.objective)
+            # A quarter of the search budget each: four re-solves cost about one solve.
+            again = self.solve(relaxed, seed=seed, node_cells=NODE_CELLS // 4)
+            more_pairs, more_units = again.totals(self.objective)
             costs.append(
                 ConstraintCost(rule, more_pairs - pairs, (more_units - units) / SCORE_UNITS)
             )

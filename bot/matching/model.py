@@ -155,11 +155,12 @@ class ConstraintCost:
 class MatchSummary:
     """Counts for the round.
 
-    `optimal` is True when the pairs are proven to be the best possible for the
-    program's priority. It can only be False with `either` people on a large input
-    (see `bot.matching.solve`); then `bound_pairs` / `bound_score` say how far the
-    optimum can be at most: no valid matching has more than `bound_pairs` pairs and,
-    under HIGHEST_SCORE, none scores more than `bound_score`.
+    `optimal` is True when the pairs are proven the best possible for the program's
+    priority. It can only be False with `either` people on a large input (see
+    `bot.matching.solve`); then (`bound_pairs`, `bound_score`) is the relaxation's
+    upper bound: no valid matching beats it in the priority's order (pairs then score
+    under MOST_MATCHED, score then pairs under HIGHEST_SCORE). When `optimal`, it
+    equals the result.
     `constraint_costs` is None when the input was too large to re-solve per rule.
     """
 

@@ -246,8 +246,10 @@ def parse_enrollment(
             f"Keep it to {GOALS_MAX} characters — a sentence or two is plenty."
         )
 
-    teaches = _parse_skill_picks(values, ids.ENROLL_TEACHES, active=active, errors=errors)
-    learns = _parse_skill_picks(values, ids.ENROLL_LEARNS, active=active, errors=errors)
+    teaches = learns = frozenset[int]()
+    if program is not None:  # else the picks can't be checked, and the error says why
+        teaches = _parse_skill_picks(values, ids.ENROLL_TEACHES, active=active, errors=errors)
+        learns = _parse_skill_picks(values, ids.ENROLL_LEARNS, active=active, errors=errors)
     # With no skills on offer there is nothing to pick: don't block the door.
     if role is not None and active:
         if role in (Role.MENTOR, Role.EITHER) and not teaches:

@@ -116,10 +116,10 @@ async def test_429_pauses_the_method_for_retry_after_without_spending_an_attempt
     assert fake.posted_count_by_key() == {"a": 1}
 
 
-async def test_5xx_is_retried_with_backoff_and_never_duplicated(
+async def test_500_is_retried_with_backoff_and_looked_up_first(
     sessions: Sessions, fake: FakeSlack, client: AsyncWebClient, clock: ShiftedClock
 ) -> None:
-    fake.fail_next("chat.postMessage", status=503, count=2)
+    fake.fail_next("chat.postMessage", status=500, count=2)
     await enqueue(sessions, "a")
     worker = deliverer(sessions, client, clock)
     assert (await worker.sweep()).retried == 1
@@ -133,6 +133,21 @@ async def test_5xx_is_retried_with_backoff_and_never_duplicated(
     assert (state.status, state.attempts) == ("sent", 3)
     # Each retry after a 5xx looked for an earlier post first.
     assert len(fake.calls_to("conversations.history")) == 2
+    assert fake.posted_count_by_key() == {"a": 1}
+
+
+async def test_503_is_retried_without_a_lookup(
+    sessions: Sessions, fake: FakeSlack, client: AsyncWebClient, clock: ShiftedClock
+) -> None:
+    fake.fail_next("chat.postMessage", status=503, count=1)
+    await enqueue(sessions, "a")
+    worker = deliverer(sessions, client, clock)
+    await worker.sweep()
+    clock.advance(timedelta(seconds=1))
+    await worker.sweep()
+    state = (await rows(sessions))["a"]
+    assert (state.status, state.attempts) == ("sent", 2)
+    assert fake.calls_to("conversations.history") == []
     assert fake.posted_count_by_key() == {"a": 1}
 
 

@@ -635,12 +635,14 @@ class FakeSlack:
                 if failure.remaining <= 0:
                     queue.popleft()
                 return self._fault(method, failure.status, failure.error, failure.retry_after)
-            bucket = self._buckets.get(method)
-            if bucket is not None and (wait := bucket.take(time.monotonic())) > 0:
-                return self._fault(method, 429, None, max(1, math.ceil(wait)))
+            # Random server errors come from in front of the rate limiter (a 503 from the
+            # load balancer), so they do not use up the method's allowance.
             rate = self._error_rates.get(method)
             if rate is not None and rate.rng.random() < rate.fraction:
                 return self._fault(method, rate.status, None, None)
+            bucket = self._buckets.get(method)
+            if bucket is not None and (wait := bucket.take(time.monotonic())) > 0:
+                return self._fault(method, 429, None, max(1, math.ceil(wait)))
         return None
 
     def _fault(

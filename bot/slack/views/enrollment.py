@@ -37,9 +37,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.EITHER: "Either — happy to share or to learn",
 }
 ROLE_NOUNS: dict[Role, str] = {
-    Role.MENTOR: "reverse mentor",
-    Role.MENTEE: "leader",
-    Role.EITHER: "reverse mentor or leader",
+    Role.MENTOR: "a reverse mentor",
+    Role.MENTEE: "a leader",
+    Role.EITHER: "a reverse mentor or leader",
 }
 _ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.MENTOR: "Show a leader the tools, platforms and trends you know well.",

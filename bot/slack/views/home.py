@@ -105,7 +105,7 @@ def _welcome_blocks() -> list[Block]:
 
 
 def _admin_blocks(programs: Sequence[ProgramSummary]) -> list[Block]:
-    blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Programs you run")]
+    blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Program admin")]
     if not programs:
         blocks.append(_context("No programs yet — `/mentor admin` sets one up."))
     for program in programs[:HOME_PROGRAMS_MAX]:

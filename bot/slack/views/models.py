@@ -28,7 +28,7 @@ class SkillOption:
     id: int
     name: str
     category: str = ""  # "" shows as "Other"
-    retired: bool = False  # kept on profiles, no longer offered
+    retired: bool = False  # no longer offered; dropped from a profile when it is next saved
 
 
 @dataclass(frozen=True)

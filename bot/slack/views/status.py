@@ -65,7 +65,8 @@ def membership_lines(membership: MembershipSummary) -> list[str]:
     """Partner, next check-in, meetings and pause state, one short line each."""
     if membership.partners:
         names = ", ".join(partner_ref(p) for p in membership.partners)
-        lines = [f"Partner: {names}"]
+        label = "Partner" if len(membership.partners) == 1 else "Partners"
+        lines = [f"{label}: {names}"]
     else:
         lines = ["You'll be paired in the next round."]
     if membership.status is MembershipStatus.PAUSED:
@@ -113,14 +114,18 @@ def status_message(status: PersonalStatus | None) -> dict[str, Any]:
         role = ROLE_LABELS[membership.role]
         heading = f"*{escape(membership.program_name)}* · {role}"
         blocks.append(_section("\n".join([heading, *membership_lines(membership)])))
-        summaries.append(f"{escape(membership.program_name)} as {ROLE_NOUNS[membership.role]}")
+        summary = f"{escape(membership.program_name)} as {ROLE_NOUNS[membership.role]}"
+        if membership.partners:
+            names = ", ".join(_name(p.name, "your partner") for p in membership.partners)
+            summary += f", paired with {names}"
+        summaries.append(summary)
     profile = profile_line(status)
     if profile:
         blocks.append(_context(profile))
     blocks.append(
         _context("Edit your profile with `/mentor join` · take a break with `/mentor pause`")
     )
-    text = "You're taking part in " + ", ".join(summaries) + "."
+    text = "You're in " + "; ".join(summaries) + "."
     return _message(text, blocks, ephemeral=True)
 
 

@@ -1,0 +1,193 @@
+"""Matching engine benchmark: time, peak memory and quality against greedy and random.
+
+    python bench/matching.py                 # 100, 1,000 and 5,000 per side, a table
+    python bench/matching.py --sizes 2000    # other sizes
+    python bench/matching.py --one 5000      # one instance in this process, as JSON
+
+Each size runs in a fresh Python process so that its peak RSS (`ru_maxrss`: the
+process's peak resident memory, numpy buffers included) belongs to that instance alone.
+The time is the wall time of `bot.matching.match` (scoring, solving, explaining)
+after the candidates are built. Greedy and random pairings run afterwards on the same
+instance, scores and rules: greedy lets each leader in turn take the best-scoring
+eligible mentor who still has room; random gives each leader, in random order, a
+random eligible mentor who still has room.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from bot.domain import CareerStage, Role
+from bot.matching import Candidate, Constraints, Weights, match
+from bot.matching.scoring import build_population, eligible, score, score_units
+
+ON = dt.date(2026, 11, 25)
+DIGITAL = [f"digital skill {i}" for i in range(40)]
+LEADERSHIP = [f"leadership skill {i}" for i in range(20)]
+DEPARTMENTS = [f"Department {i}" for i in range(12)]
+ZONES = [
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Helsinki",
+    "Africa/Lagos",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+]
+
+
+def build_instance(per_side: int, *, seed: int, either: int = 0) -> list[Candidate]:
+    """`per_side` reverse mentors and leaders (plus `either` people), realistically skewed."""
+    rng = random.Random(seed)
+    # Popular skills are wanted (and taught) far more often than the long tail.
+    digital_weights = [1 / (rank + 1) for rank in range(len(DIGITAL))]
+    people: list[Candidate] = []
+
+    def pick(pool: list[str], weights: list[float] | None, low: int, high: int) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(rng.choices(pool, weights, k=rng.randint(low, high))))
+
+    leaders = [f"leader{i}" for i in range(per_side)]
+    for i in range(per_side):
+        people.append(
+            Candidate(
+                id=f"mentor{i}",
+                role=Role.MENTOR,
+                career_stage=CareerStage(rng.choices([1, 2, 3], [5, 3, 2])[0]),
+                department=rng.choice(DEPARTMENTS),
+                manager_id=rng.choice(leaders) if rng.random() < 0.3 else None,
+                timezone=rng.choice(ZONES),
+                teaches=pick(DIGITAL, digital_weights, 3, 6),
+                wants=pick(LEADERSHIP, None, 1, 3),
+                max_mentees=rng.choices([1, 2], [9, 1])[0],
+                previous_partners=frozenset([rng.choice(leaders)] if rng.random() < 0.1 else []),
+            )
+        )
+    for i in range(per_side):
+        people.append(
+            Candidate(
+                id=leaders[i],
+                role=Role.MENTEE,
+                career_stage=CareerStage(rng.choices([3, 4, 5], [3, 4, 3])[0]),
+                department=rng.choice(DEPARTMENTS),
+                timezone=rng.choice(ZONES),
+                teaches=pick(LEADERSHIP, None, 2, 4),
+                wants=pick(DIGITAL, digital_weights, 2, 5),
+            )
+        )
+    for i in range(either):
+        people.append(
+            Candidate(
+                id=f"either{i}",
+                role=Role.EITHER,
+                career_stage=CareerStage(rng.choice([2, 3, 4])),
+                department=rng.choice(DEPARTMENTS),
+                timezone=rng.choice(ZONES),
+                teaches=pick(DIGITAL, digital_weights, 1, 3) + pick(LEADERSHIP, None, 1, 2),
+                wants=pick(DIGITAL, digital_weights, 1, 3) + pick(LEADERSHIP, None, 1, 2),
+            )
+        )
+    return people
+
+
+def baselines(people: list[Candidate], *, seed: int) -> dict[str, tuple[int, float]]:
+    """(pairs, total score) of greedy and random pairing under the same rules and scores."""
+    constraints, weights = Constraints(), Weights()
+    pop = build_population(people, constraints, reference_date=ON)
+    rows = np.array([i for i, c in enumerate(people) if c.role is Role.MENTEE], dtype=np.int64)
+    cols = np.array([i for i, c in enumerate(people) if c.role is Role.MENTOR], dtype=np.int64)
+    # Score in SCORE_UNITS, -1 where a rule forbids the pair; built in blocks of rows.
+    units = np.empty((len(rows), len(cols)), dtype=np.float32)
+    for start in range(0, len(rows), 500):
+        block = rows[start : start + 500]
+        allowed = eligible(pop, block, cols, constraints)
+        units[start : start + 500] = np.where(
+            allowed, score_units(score(pop, block, cols, weights)), -1
+        )
+    capacity = np.array([people[i].max_mentees for i in cols])
+    rng = np.random.default_rng(seed)
+    results = {}
+    for name in ("greedy", "random"):
+        room = capacity.copy()
+        pairs, total = 0, 0.0
+        order = np.arange(len(rows)) if name == "greedy" else rng.permutation(len(rows))
+        for r in order:
+            row = np.where(room > 0, units[r], -1)
+            if name == "greedy":
+                c = int(np.argmax(row))
+            else:
+                options = np.flatnonzero(row >= 0)
+                c = int(rng.choice(options)) if len(options) else 0
+            if row[c] >= 0:
+                room[c] -= 1
+                pairs += 1
+                total += float(row[c]) / 1000
+        results[name] = (pairs, total)
+    return results
+
+
+def run_one(per_side: int, *, seed: int, either: int) -> dict[str, object]:
+    people = build_instance(per_side, seed=seed, either=either)
+    start = time.perf_counter()
+    result = match(people, seed=seed, reference_date=ON)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    s = result.summary
+    return {
+        "per_side": per_side,
+        "either": either,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(peak_mb),
+        "pairs": s.pairs,
+        "total": round(s.total_score, 1),
+        "optimal": s.optimal,
+        "baselines": baselines(people, seed=seed),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 5000])
+    parser.add_argument("--either", type=int, default=0, help="either-role people to add")
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--one", type=int, help="run one size in this process, print JSON")
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(run_one(args.one, seed=args.seed, either=args.either)))
+        return
+    print(
+        "| per side | either | time (s) | peak RSS (MB) | optimal: pairs / total score "
+        "| greedy: pairs / total | random: pairs / total |"
+    )
+    print("| ---: | ---: | ---: | ---: | --- | --- | --- |")
+    for size in args.sizes:
+        command = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)]
+        command += ["--either", str(args.either)]
+        row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        greedy, rand = row["baselines"]["greedy"], row["baselines"]["random"]
+        proven = "" if row["optimal"] else " (not proven optimal)"
+        print(
+            f"| {size:,} | {row['either']} | {row['seconds']} | {row['peak_rss_mb']:,} "
+            f"| {row['pairs']:,} / {row['total']:,.1f}{proven} "
+            f"| {greedy[0]:,} / {greedy[1]:,.1f} | {rand[0]:,} / {rand[1]:,.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

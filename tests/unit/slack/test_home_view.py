@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.domain import CareerStage, MembershipStatus, Role
+from bot.slack import ids
+from bot.slack.views.home import home_view
+from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus, ProgramSummary
+
+from .blockkit import block_texts, check_home, walk
+
+HOSTILE = "<!channel> <@U999> & <https://evil.example|click>"
+WHEN = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+
+
+def membership(**changes: Any) -> MembershipSummary:
+    base: dict[str, Any] = {
+        "program_id": 7,
+        "program_name": "Pilot",
+        "role": Role.MENTEE,
+        "status": MembershipStatus.ACTIVE,
+        "partners": (Partner("U0SAM", "Sam"),),
+        "next_checkin_at": WHEN,
+        "meetings_count": 2,
+    }
+    return MembershipSummary(**(base | changes))
+
+
+def person(*memberships: MembershipSummary, **changes: Any) -> PersonalStatus:
+    base: dict[str, Any] = {
+        "name": "Dana",
+        "career_stage": CareerStage.SENIOR_LEADER,
+        "department": "Brand",
+        "goals": "Post our first short video",
+        "teaches": ("Career guidance",),
+        "learns": ("TikTok for brands", "Prompt writing"),
+        "memberships": memberships,
+    }
+    return PersonalStatus(**(base | changes))
+
+
+def buttons(view: dict[str, Any]) -> dict[str, list[str | None]]:
+    found: dict[str, list[str | None]] = {}
+    for node in walk(view["blocks"]):
+        if node.get("type") == "button":
+            found.setdefault(node["action_id"], []).append(node.get("value"))
+    return found
+
+
+def test_enrolled_home() -> None:
+    view = home_view(person(membership()), is_admin=False)
+    check_home(view)
+    texts = block_texts(view)
+    assert "<@U0SAM>" in texts
+    assert "Senior leader" in texts and "TikTok for brands" in texts
+    assert f"<!date^{int(WHEN.timestamp())}^" in texts
+    assert "Meetings so far: 2" in texts
+    assert buttons(view) == {
+        ids.HOME_EDIT_PROFILE: ["7"],
+        ids.HOME_REFLECT: ["7"],
+        ids.HOME_PAUSE: ["7"],
+    }
+    assert "Program admin" not in texts
+
+
+def test_paused_shows_resume_and_unpaired_says_next_round() -> None:
+    view = home_view(
+        person(membership(status=MembershipStatus.PAUSED, partners=(), next_checkin_at=None)),
+        is_admin=False,
+    )
+    check_home(view)
+    assert set(buttons(view)) == {ids.HOME_EDIT_PROFILE, ids.HOME_RESUME}
+    assert "next round" in block_texts(view)
+
+
+def test_not_enrolled_home_invites_to_join() -> None:
+    left = membership(status=MembershipStatus.LEFT)
+    for status in (None, person(left)):
+        view = home_view(status, is_admin=False)
+        check_home(view)
+        assert buttons(view) == {ids.HOME_JOIN: [None]}
+        texts = block_texts(view)
+        assert "Early-career colleagues" in texts and "private" in texts
+
+
+def test_admin_sees_programs_with_manage_skills() -> None:
+    programs = [ProgramSummary(id=7, name="Pilot", members=12, paused=1, skills=54)]
+    view = home_view(None, is_admin=True, programs=programs)
+    check_home(view)
+    assert buttons(view)[ids.HOME_MANAGE_SKILLS] == ["7"]
+    assert "12 members · 1 paused · 54 skills" in block_texts(view)
+    empty = home_view(None, is_admin=True)
+    check_home(empty)
+    assert "/mentor admin" in block_texts(empty)
+
+
+def test_home_fits_100_blocks_at_the_extremes() -> None:
+    many = tuple(membership(program_id=i, program_name=f"P{i}") for i in range(1, 40))
+    programs = [ProgramSummary(id=i, name=f"P{i}") for i in range(1, 80)]
+    view = home_view(person(*many), is_admin=True, programs=programs)
+    check_home(view)
+    assert "more" in block_texts(view)
+
+
+def test_home_escapes_user_text() -> None:
+    hostile = person(
+        membership(program_name=HOSTILE, partners=(Partner("bad id", HOSTILE),)),
+        name=HOSTILE,
+        department=HOSTILE,
+        goals=HOSTILE * 8,
+        teaches=(HOSTILE,),
+        learns=(HOSTILE,),
+    )
+    view = home_view(hostile, is_admin=True, programs=[ProgramSummary(id=1, name=HOSTILE)])
+    check_home(view)
+    texts = block_texts(view)
+    assert "<!channel>" not in texts and "<@U999>" not in texts and "<https://evil" not in texts
