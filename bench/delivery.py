@@ -22,12 +22,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import SystemClock  # noqa: E402
-from bot.config import parse_database_url  # noqa: E402
-from bot.db.engine import build_engine, build_sessions  # noqa: E402
-from bot.db.migrate import downgrade_to_base, upgrade_to_head  # noqa: E402
-from bot.delivery import Deliverer, DeliveryPolicy, SweepStats, enqueue_message  # noqa: E402
-from tests.support.fake_slack import FakeSlack  # noqa: E402
+from bot.clock import SystemClock
+from bot.config import parse_database_url
+from bot.db.engine import build_engine, build_sessions
+from bot.db.migrate import downgrade_to_base, upgrade_to_head
+from bot.delivery import Deliverer, DeliveryPolicy, SweepStats, enqueue_message
+from tests.support.fake_slack import FakeSlack
 
 TIER3_PER_SECOND = 50 / 60
 
