@@ -12,7 +12,15 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy import text
 
 from bot.runtime import Runtime
-from bot.slack.listeners import commands, events
+from bot.slack.listeners import (
+    commands,
+    enrollment,
+    events,
+    home,
+    participation,
+    skills,
+    workspace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +51,11 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     router = router or commands.CommandRouter()
     events.register(app, runtime)
     commands.register(app, runtime, router)
+    enrollment.register(app, runtime, router)
+    participation.register(app, runtime, router)
+    skills.register(app, runtime, router)
+    home.register(app, runtime)
+    workspace.register(app, runtime)
     app.error(handle_error)
     return app
 

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
 from bot.services.events import purge_processed_events
+from bot.services.participation import resume_due_pauses
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,14 @@ async def _purge_events(runtime: Runtime, now: datetime) -> int:
     return await purge_processed_events(runtime.sessions, now=now)
 
 
-DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [("purge-events", _purge_events)]
+async def _resume_pauses(runtime: Runtime, now: datetime) -> int:
+    return await resume_due_pauses(runtime.sessions, now=now)
+
+
+DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
+    ("purge-events", _purge_events),
+    ("resume-pauses", _resume_pauses),
+]
 
 
 @dataclass

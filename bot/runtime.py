@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
 
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -27,9 +29,27 @@ class Runtime:
     client: AsyncWebClient  # for replies inside a request (views.open, users.info)
     deliverer: Deliverer
     admins: AdminDirectory
+    _sweep: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
+
+    def deliver_soon(self) -> None:
+        """Send what a handler just queued now, not at the next tick.
+
+        A sweep already under way claims again after each batch, so it picks the new
+        rows up; the periodic sweep catches anything that slips past both.
+        """
+        if self._sweep is None or self._sweep.done():
+            self._sweep = asyncio.get_running_loop().create_task(self.deliverer.sweep())
+            self._sweep.add_done_callback(_log_failure)
 
     async def close(self) -> None:
+        if self._sweep is not None:
+            await asyncio.gather(self._sweep, return_exceptions=True)
         await self.engine.dispose()
+
+
+def _log_failure(task: asyncio.Task[object]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger(__name__).error("delivery sweep failed", exc_info=task.exception())
 
 
 def build_web_client(settings: Settings, *, for_delivery: bool = False) -> AsyncWebClient:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-logger = logging.getLogger(__name__)
+from bot.slack.users import fetch_user
 
 
 class AdminDirectory:
@@ -40,14 +37,9 @@ class AdminDirectory:
         cached = self._cache.get(key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        try:
-            response = await asyncio.wait_for(
-                self._client.users_info(user=user_id), timeout=self._timeout
-            )
-        except (TimeoutError, SlackApiError) as exc:
-            logger.info("admin check for %s fell back to no: %s", user_id, type(exc).__name__)
-            return False
-        user = response.get("user") or {}
+        user = await fetch_user(self._client, user_id, within=self._timeout)
+        if user is None:
+            return False  # unknown for now: not cached, so asked again next time
         answer = bool(user.get("is_admin") or user.get("is_owner"))
         self._cache[key] = (time.monotonic() + self._ttl, answer)
         return answer

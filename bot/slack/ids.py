@@ -32,6 +32,8 @@ ENROLL_GOALS = InputId("enroll_goals", "goals")
 ENROLL_CADENCE = InputId("enroll_cadence", "cadence")
 ENROLL_MAX_MENTEES = InputId("enroll_max_mentees", "max_mentees")
 
+ENROLL_SAVED_VIEW = "enroll_saved"  # what the modal becomes after a valid submit
+
 # A placeholder opened at once with the trigger_id, then replaced by views.update.
 LOADING_VIEW = "loading"
 

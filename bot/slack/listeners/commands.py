@@ -51,7 +51,9 @@ class CommandRouter:
 
     @property
     def subcommands(self) -> list[Subcommand]:
-        return [route.subcommand for route in self._routes.values()]
+        """In the order added, `help` last."""
+        routes = sorted(self._routes.values(), key=lambda r: r.subcommand.name == "help")
+        return [route.subcommand for route in routes]
 
 
 async def handle_help(request: CommandRequest, *, unknown: str | None = None) -> None:

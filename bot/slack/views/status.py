@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import MembershipStatus
+from bot.domain import MembershipStatus, Role
 from bot.slack import ids
 from bot.slack.text import escape, mention, slack_date, truncate
 from bot.slack.views.enrollment import ROLE_LABELS, ROLE_NOUNS
@@ -237,4 +237,58 @@ def partner_deactivated_message(*, partner_name: str | None, program_name: str) 
     return _partner_gone(
         f"{name} isn't on Slack here any more, so your pairing has ended.",
         program_name=program_name,
+    )
+
+
+def welcome_message(*, program_name: str, role: Role) -> dict[str, Any]:
+    """The DM a newcomer gets once their enrollment is saved."""
+    program = escape(program_name)
+    if role is Role.MENTOR:
+        what = "You'll be paired with a leader who wants to learn what you know."
+    elif role is Role.MENTEE:
+        what = (
+            "You'll be paired with an early-career colleague who can teach what you want to learn."
+        )
+    else:
+        what = "You'll be paired on whichever side fits best: sharing what you know, or learning."
+    text = f"Welcome to {program}! {what}"
+    blocks = [
+        _section(f"*Welcome to {program}!* 🎉\n{what}"),
+        _context(
+            "I'll introduce you both when the next round is ready. Until then: "
+            "`/mentor status` to check in, `/mentor join` to edit your profile, "
+            "`/mentor pause` if now isn't a good time."
+        ),
+    ]
+    return _message(text, blocks, ephemeral=False)
+
+
+def enrollment_saved_modal(*, program_name: str, joined: bool) -> dict[str, Any]:
+    """What the enrollment modal turns into after a valid submission."""
+    program = escape(program_name)
+    if joined:
+        headline = f"*You're in {program}.* I've sent you a welcome note."
+        more = "I'll introduce you to your partner when the next round starts."
+    else:
+        headline = "*Profile saved.*"
+        more = "Your partner and the next round will see the new details."
+    return View(
+        type="modal",
+        callback_id=ids.ENROLL_SAVED_VIEW,
+        title="Reverse mentoring",
+        close="Done",
+        blocks=[_section(f"{headline}\n{more}")],
+    ).to_dict()
+
+
+def resumed_message(*, program_name: str) -> dict[str, Any]:
+    """The DM when a timed pause ends by itself."""
+    text = (
+        f"Welcome back to {escape(program_name)}: your pause is over, so check-ins are on "
+        "again and you're in the next round."
+    )
+    return _message(
+        text,
+        [_section(text), _context("Need longer? `/mentor pause 4` gives you four more weeks.")],
+        ephemeral=False,
     )

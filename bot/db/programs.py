@@ -1,0 +1,96 @@
+"""Workspaces, programs and their skill catalogues."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogue import DEFAULT_CATALOGUE, normalise_skill
+from bot.db.tables import MembershipRow, ProgramRow, SkillRow, WorkspaceRow
+from bot.domain import MembershipStatus
+
+DEFAULT_PROGRAM_NAME = "Reverse Mentoring"
+DEFAULT_OBJECTIVES = (
+    "Early-career colleagues share what they know — new platforms, AI tools, how their "
+    "generation works — with leaders who want to learn it, and learn from them in return."
+)
+
+
+async def ensure_workspace(session: AsyncSession, team_id: str, *, now: datetime) -> None:
+    if await session.get(WorkspaceRow, team_id) is None:
+        session.add(WorkspaceRow(team_id=team_id, name="", created_at=now))
+        await session.flush()
+
+
+async def get_or_create_default_program(
+    session: AsyncSession, team_id: str, *, now: datetime
+) -> ProgramRow:
+    """The program `/mentor join` enrolls into until an admin creates one (PRODUCT §2)."""
+    await ensure_workspace(session, team_id, now=now)
+    program = await session.scalar(
+        select(ProgramRow).where(ProgramRow.team_id == team_id, ProgramRow.is_default)
+    )
+    if program is not None:
+        return program
+    program = ProgramRow(
+        team_id=team_id,
+        name=DEFAULT_PROGRAM_NAME,
+        objectives=DEFAULT_OBJECTIVES,
+        is_default=True,
+        is_open=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(program)
+    await session.flush()
+    session.add_all(
+        SkillRow(
+            team_id=team_id,
+            program_id=program.id,
+            name=name,
+            name_key=normalise_skill(name),
+            category=category,
+            created_at=now,
+        )
+        for category, names in DEFAULT_CATALOGUE
+        for name in names
+    )
+    await session.flush()
+    return program
+
+
+async def list_open_programs(session: AsyncSession, team_id: str) -> list[ProgramRow]:
+    rows = await session.scalars(
+        select(ProgramRow)
+        .where(ProgramRow.team_id == team_id, ProgramRow.is_open)
+        .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
+    )
+    return list(rows)
+
+
+async def get_program(session: AsyncSession, team_id: str, program_id: int) -> ProgramRow | None:
+    program = await session.get(ProgramRow, program_id)
+    return program if program is not None and program.team_id == team_id else None
+
+
+async def list_skills(
+    session: AsyncSession, program_ids: list[int], *, include_retired: bool = True
+) -> list[SkillRow]:
+    query = select(SkillRow).where(SkillRow.program_id.in_(program_ids))
+    if not include_retired:
+        query = query.where(SkillRow.retired.is_(False))
+    return list(await session.scalars(query.order_by(SkillRow.category, SkillRow.name)))
+
+
+async def count_members(session: AsyncSession, program_id: int) -> dict[str, int]:
+    """Membership counts by status, for the admin's overview."""
+    rows = await session.execute(
+        select(MembershipRow.status, func.count())
+        .where(MembershipRow.program_id == program_id)
+        .group_by(MembershipRow.status)
+    )
+    counts = {status.value: 0 for status in MembershipStatus}
+    counts.update({status: int(n) for status, n in rows.all()})
+    return counts

@@ -1,0 +1,139 @@
+"""`/mentor join`: the enrollment modal, its program switch, skill search and submit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from bot.services.enrollment import (
+    ProgramClosedError,
+    load_enrollment,
+    record_enrollment,
+    record_slack_profile,
+)
+from bot.slack import ids
+from bot.slack.forms import parse_enrollment, parse_enrollment_draft, parse_view_metadata
+from bot.slack.listeners.commands import CommandRequest, CommandRouter
+from bot.slack.listeners.home import publish_home
+from bot.slack.users import fetch_user
+from bot.slack.views.enrollment import enrollment_modal, loading_modal
+from bot.slack.views.help import Subcommand
+from bot.slack.views.skills import skill_options
+from bot.slack.views.status import enrollment_saved_modal
+
+logger = logging.getLogger(__name__)
+
+PROGRAM_CLOSED = "That program has just closed to new members. Please pick another."
+
+
+async def open_enrollment(
+    runtime: Runtime, client: AsyncWebClient, *, trigger_id: str, team_id: str, user_id: str
+) -> None:
+    """Open a modal at once with the short-lived trigger_id, then fill it in."""
+    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal())
+    context, user = await asyncio.gather(
+        load_enrollment(
+            runtime.sessions, team_id=team_id, user_id=user_id, now=runtime.clock.now()
+        ),
+        fetch_user(client, user_id),
+    )
+    profile = (user or {}).get("profile") or {}
+    name = context.display_name or str(
+        profile.get("display_name") or profile.get("real_name") or ""
+    )
+    draft = context.draft
+    view = enrollment_modal(
+        programs=context.programs,
+        skills=context.program_skills(draft.program_id if draft else None),
+        draft=draft,
+        display_name=name,
+        editing=draft is not None,
+    )
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+
+
+def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
+    async def handle_join(request: CommandRequest) -> None:
+        await request.ack()
+        await open_enrollment(
+            runtime, request.client, trigger_id=request.trigger_id,
+            team_id=request.team_id, user_id=request.user_id,
+        )  # fmt: skip
+
+    router.add(Subcommand("join", "join", "join a program, or edit your profile"), handle_join)
+
+    @app.action(ids.ENROLL_PROGRAM.action_id)
+    async def handle_program_switch(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Another program was picked: show that program's skills, keep the answers."""
+        await ack()
+        view = body["view"]
+        context = await load_enrollment(
+            runtime.sessions, team_id=body["team"]["id"], user_id=body["user"]["id"],
+            now=runtime.clock.now(),
+        )  # fmt: skip
+        draft = parse_enrollment_draft(
+            view["state"]["values"], private_metadata=view.get("private_metadata")
+        )
+        metadata = parse_view_metadata(view.get("private_metadata"))
+        modal = enrollment_modal(
+            programs=context.programs,
+            skills=context.program_skills(draft.program_id),
+            draft=draft,
+            display_name=context.display_name,
+            editing=bool(metadata and metadata.editing),
+        )
+        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=modal)
+
+    async def handle_skill_search(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Options for the skill pickers once a catalogue passes Slack's 100-option limit."""
+        metadata = parse_view_metadata((body.get("view") or {}).get("private_metadata"))
+        context = await load_enrollment(
+            runtime.sessions, team_id=body["team"]["id"], user_id=body["user"]["id"],
+            now=runtime.clock.now(),
+        )  # fmt: skip
+        skills = context.program_skills(metadata.program_id if metadata else None)
+        await ack(skill_options(str(body.get("value") or ""), skills))
+
+    for action_id in ids.ENROLL_SKILL_OPTION_ACTIONS:
+        app.options(action_id)(handle_skill_search)
+
+    @app.view(ids.ENROLL_VIEW)
+    async def handle_enrollment_submit(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        now = runtime.clock.now()
+        context = await load_enrollment(runtime.sessions, team_id=team_id, user_id=user_id, now=now)
+        form = parse_enrollment(
+            view["state"]["values"],
+            programs=context.programs,
+            active_skill_ids=context.active_skill_ids(),
+            private_metadata=view.get("private_metadata"),
+        )
+        if isinstance(form, dict):
+            await ack(response_action="errors", errors=form)
+            return
+        try:
+            saved = await record_enrollment(
+                runtime.sessions, team_id=team_id, user_id=user_id, form=form, now=now
+            )
+        except ProgramClosedError:
+            await ack(response_action="errors", errors={ids.ENROLL_ROLE.block_id: PROGRAM_CLOSED})
+            return
+        await ack(
+            response_action="update",
+            view=enrollment_saved_modal(program_name=saved.program_name, joined=saved.joined),
+        )
+        runtime.deliver_soon()
+        # After the ack: name and time zone come from Slack, then the Home tab catches up.
+        user = await fetch_user(client, user_id)
+        if user is not None:
+            await record_slack_profile(runtime.sessions, team_id=team_id, user=user, now=now)
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)

@@ -1,0 +1,40 @@
+"""App Home: each person's dashboard, and the admin's program view."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from bot.services.participation import get_personal_status, list_program_summaries
+from bot.slack.views.home import home_view
+
+logger = logging.getLogger(__name__)
+
+
+async def publish_home(
+    runtime: Runtime, client: AsyncWebClient, *, team_id: str, user_id: str
+) -> None:
+    """Render and publish one person's Home tab (a reply to them, not a delivery)."""
+    status = await get_personal_status(runtime.sessions, team_id=team_id, user_id=user_id)
+    is_admin = await runtime.admins.is_admin(team_id, user_id)
+    programs = await list_program_summaries(runtime.sessions, team_id=team_id) if is_admin else []
+    view = home_view(status, is_admin=is_admin, programs=programs)
+    try:
+        await client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:  # the tab refreshes next time it is opened
+        logger.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.event("app_home_opened")
+    async def handle_home_opened(
+        event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        if event.get("tab") != "home":  # the Messages tab fires this event too
+            return
+        await publish_home(runtime, client, team_id=context["team_id"], user_id=event["user"])

@@ -1,0 +1,149 @@
+"""status, pause, resume and leave: as subcommands and as App Home buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from bot.services.participation import get_personal_status, leave, pause, resume
+from bot.slack import ids
+from bot.slack.forms import InputError, parse_leave, parse_pause_weeks, parse_view_metadata
+from bot.slack.listeners.commands import CommandRequest, CommandRouter
+from bot.slack.listeners.enrollment import open_enrollment
+from bot.slack.listeners.home import publish_home
+from bot.slack.views.help import Subcommand
+from bot.slack.views.status import (
+    leave_done_message,
+    leave_modal,
+    not_enrolled_message,
+    pause_confirmation,
+    resume_confirmation,
+    status_message,
+)
+
+NOTHING_TO_RESUME = "You're not paused — check-ins are already on. 🙂"
+
+
+def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
+    sessions = runtime.sessions
+
+    async def handle_status(request: CommandRequest) -> None:
+        status = await get_personal_status(
+            sessions, team_id=request.team_id, user_id=request.user_id
+        )
+        await request.ack(status_message(status))
+
+    async def handle_pause(request: CommandRequest) -> None:
+        weeks = parse_pause_weeks(request.args)
+        if isinstance(weeks, InputError):
+            await request.ack(response_type="ephemeral", text=weeks.message)
+            return
+        paused = await pause(
+            sessions, team_id=request.team_id, user_id=request.user_id,
+            weeks=weeks, now=runtime.clock.now(),
+        )  # fmt: skip
+        await request.ack(pause_confirmation(paused.until) if paused else not_enrolled_message())
+        await publish_home(
+            runtime, request.client, team_id=request.team_id, user_id=request.user_id
+        )
+
+    async def handle_resume(request: CommandRequest) -> None:
+        resumed = await resume(sessions, team_id=request.team_id, user_id=request.user_id)
+        if resumed is None:
+            await request.ack(not_enrolled_message())
+            return
+        if resumed:
+            await request.ack(resume_confirmation())
+        else:
+            await request.ack(response_type="ephemeral", text=NOTHING_TO_RESUME)
+        await publish_home(
+            runtime, request.client, team_id=request.team_id, user_id=request.user_id
+        )
+
+    async def handle_leave(request: CommandRequest) -> None:
+        await request.ack()
+        status = await get_personal_status(
+            sessions, team_id=request.team_id, user_id=request.user_id
+        )
+        current = status.current if status else ()
+        if not current:
+            await request.respond(not_enrolled_message())
+            return
+        await request.client.views_open(trigger_id=request.trigger_id, view=leave_modal(current[0]))
+
+    router.add(
+        Subcommand("status", "status", "your program, partner and next check-in"), handle_status
+    )
+    router.add(
+        Subcommand("pause", "pause [weeks]", "take a break from rounds and check-ins"), handle_pause
+    )
+    router.add(Subcommand("resume", "resume", "end a break early"), handle_resume)
+    router.add(
+        Subcommand("leave", "leave", "leave the program, optionally deleting your data"),
+        handle_leave,
+    )
+
+    @app.view(ids.LEAVE_VIEW)
+    async def handle_leave_submit(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        metadata = parse_view_metadata(view.get("private_metadata"))
+        result = None
+        if metadata is not None:
+            result = await leave(
+                sessions,
+                team_id=team_id,
+                user_id=user_id,
+                program_id=metadata.program_id,
+                delete_data=parse_leave(view["state"]["values"]),
+                now=runtime.clock.now(),
+            )
+        if result is None:
+            await ack(response_action="update", view=_notice_modal(not_enrolled_message()))
+            return
+        done = leave_done_message(
+            deleted=result.deleted, program_name=", ".join(result.program_names)
+        )
+        # A modal, not a DM: after a deletion no message to the person stays behind with us.
+        await ack(response_action="update", view=_notice_modal(done))
+        runtime.deliver_soon()
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+
+    @app.action(ids.HOME_JOIN)
+    @app.action(ids.HOME_EDIT_PROFILE)
+    async def handle_home_join(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await open_enrollment(
+            runtime, client, trigger_id=body["trigger_id"],
+            team_id=body["team"]["id"], user_id=body["user"]["id"],
+        )  # fmt: skip
+
+    @app.action(ids.HOME_PAUSE)
+    async def handle_home_pause(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        await pause(sessions, team_id=team_id, user_id=user_id, weeks=None, now=runtime.clock.now())
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+
+    @app.action(ids.HOME_RESUME)
+    async def handle_home_resume(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        await resume(sessions, team_id=team_id, user_id=user_id)
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+
+
+def _notice_modal(message: dict[str, Any]) -> dict[str, Any]:
+    """A message's blocks shown in place of the modal that was submitted."""
+    return View(
+        type="modal", title="Reverse mentoring", close="Close", blocks=message["blocks"]
+    ).to_dict()

@@ -1,0 +1,112 @@
+"""Program admins manage each program's skill catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db.programs import get_or_create_default_program
+from bot.runtime import Runtime
+from bot.services.skills import load_catalogue, record_skill_changes
+from bot.slack import ids
+from bot.slack.forms import parse_skill_admin, parse_view_metadata
+from bot.slack.listeners.commands import CommandRequest, CommandRouter
+from bot.slack.listeners.home import publish_home
+from bot.slack.views.enrollment import loading_modal
+from bot.slack.views.help import Subcommand
+from bot.slack.views.skills import skill_admin_modal, skill_options
+
+NOT_ADMIN = "Only program admins can change the skill catalogue."
+
+
+async def open_skill_admin(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    *,
+    trigger_id: str,
+    team_id: str,
+    program_id: int | None,
+) -> None:
+    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal("Program skills"))
+    if program_id is None:
+        async with runtime.sessions() as session, session.begin():
+            program = await get_or_create_default_program(session, team_id, now=runtime.clock.now())
+            program_id = program.id
+    catalogue = await load_catalogue(runtime.sessions, team_id=team_id, program_id=program_id)
+    if catalogue is None:
+        return
+    view = skill_admin_modal(program=catalogue.program, skills=catalogue.skills)
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+
+
+def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
+    async def handle_admin(request: CommandRequest) -> None:
+        await request.ack()
+        await open_skill_admin(
+            runtime, request.client, trigger_id=request.trigger_id,
+            team_id=request.team_id, program_id=None,
+        )  # fmt: skip
+
+    router.add(
+        Subcommand("admin", "admin", "manage the program's skill catalogue", admin_only=True),
+        handle_admin,
+    )
+
+    @app.action(ids.HOME_MANAGE_SKILLS)
+    async def handle_manage_skills(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, action: dict[str, Any]
+    ) -> None:
+        await ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        if not await runtime.admins.is_admin(team_id, user_id):
+            return
+        value = str(action.get("value") or "")
+        await open_skill_admin(
+            runtime, client, trigger_id=body["trigger_id"], team_id=team_id,
+            program_id=int(value) if value.isdigit() else None,
+        )  # fmt: skip
+
+    async def handle_admin_skill_search(ack: AsyncAck, body: dict[str, Any]) -> None:
+        metadata = parse_view_metadata((body.get("view") or {}).get("private_metadata"))
+        catalogue = (
+            await load_catalogue(
+                runtime.sessions, team_id=body["team"]["id"], program_id=metadata.program_id
+            )
+            if metadata
+            else None
+        )
+        skills = catalogue.skills if catalogue else []
+        await ack(skill_options(str(body.get("value") or ""), skills, include_retired=True))
+
+    for action_id in ids.ADMIN_SKILL_OPTION_ACTIONS:
+        app.options(action_id)(handle_admin_skill_search)
+
+    @app.view(ids.SKILLS_VIEW)
+    async def handle_skills_submit(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        metadata = parse_view_metadata(view.get("private_metadata"))
+        # private_metadata is untrusted: the submitter must still be an admin now.
+        if metadata is None or not await runtime.admins.is_admin(team_id, user_id):
+            await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NOT_ADMIN})
+            return
+        catalogue = await load_catalogue(
+            runtime.sessions, team_id=team_id, program_id=metadata.program_id
+        )
+        if catalogue is None:
+            await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NOT_ADMIN})
+            return
+        changes = parse_skill_admin(
+            view["state"]["values"], program_id=catalogue.program.id, skills=catalogue.skills
+        )
+        if isinstance(changes, dict):
+            await ack(response_action="errors", errors=changes)
+            return
+        await record_skill_changes(
+            runtime.sessions, team_id=team_id, changes=changes, now=runtime.clock.now()
+        )
+        await ack()
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)

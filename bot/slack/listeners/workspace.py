@@ -1,0 +1,34 @@
+"""Workspace events: accounts deactivated or turned guest, profile changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.runtime import Runtime
+from bot.services.enrollment import record_slack_profile
+from bot.services.participation import deactivate
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @app.event("user_change")
+    async def handle_user_change(event: dict[str, Any], context: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        user_id = str(user.get("id") or "")
+        if not user_id:
+            return
+        team_id = str(user.get("team_id") or context["team_id"])
+        runtime.admins.forget(team_id, user_id)  # admin flags may have changed
+        now = runtime.clock.now()
+        # Deleted, or a guest now: guests can't take part in a workspace program.
+        if user.get("deleted") or user.get("is_restricted") or user.get("is_ultra_restricted"):
+            if await deactivate(runtime.sessions, team_id=team_id, user_id=user_id, now=now):
+                runtime.deliver_soon()
+            return
+        await record_slack_profile(runtime.sessions, team_id=team_id, user=user, now=now)
+
+    @app.event("team_join")
+    @app.event("member_joined_channel")
+    async def handle_ignored_event() -> None:
+        """Subscribed for later features; acknowledged so Slack does not retry."""
