@@ -126,16 +126,9 @@ async def test_two_clock_processes_never_send_the_same_message_twice(
             DATABASE_URL=database_url, SLACK_BOT_TOKEN=fake.token, SLACK_API_URL=fake.base_url,
             LOG_LEVEL="WARNING",
         )  # fmt: skip
+        command = [sys.executable, "-m", "bot", "clock"]
         clocks = [
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "clock",
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
             for _ in range(2)
         ]
         try:
