@@ -18,6 +18,7 @@ from bot.slack.listeners import (
     events,
     home,
     participation,
+    reflections,
     skills,
     workspace,
 )
@@ -53,6 +54,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     commands.register(app, runtime, router)
     enrollment.register(app, runtime, router)
     participation.register(app, runtime, router)
+    reflections.register(app, runtime, router)
     skills.register(app, runtime, router)
     home.register(app, runtime)
     workspace.register(app, runtime)

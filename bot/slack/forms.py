@@ -25,6 +25,7 @@ from bot.domain import CareerStage, Role
 from bot.slack import ids
 from bot.slack.views.enrollment import CADENCES, DEPARTMENT_MAX, GOALS_MAX, MAX_MENTEES_CHOICES
 from bot.slack.views.models import ProfileDraft, ProgramOption, SkillOption, ViewMetadata
+from bot.slack.views.reflection import RATINGS, REFLECTION_TEXT_MAX
 from bot.slack.views.skills import MAX_SKILLS_PER_SIDE
 
 FormErrors = dict[str, str]  # block_id -> message shown under that input
@@ -441,3 +442,29 @@ def parse_skill_admin(
     return SkillChanges(
         program_id=program_id, added=added, renamed=renamed, retire=retire, unretire=unretire
     )
+
+
+# --- reflections ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReflectionForm:
+    learned: str
+    taught: str
+    rating: int | None
+
+
+def parse_reflection(values: object) -> ReflectionForm | FormErrors:
+    """A reflection needs something learned or shared; each answer has a length limit."""
+    learned = _text(values, ids.REFLECT_LEARNED)
+    taught = _text(values, ids.REFLECT_TAUGHT)
+    errors: FormErrors = {}
+    for field, text in ((ids.REFLECT_LEARNED, learned), (ids.REFLECT_TAUGHT, taught)):
+        if len(text) > REFLECTION_TEXT_MAX:
+            errors[field.block_id] = f"Keep it under {REFLECTION_TEXT_MAX} characters."
+    if not learned and not taught:
+        errors[ids.REFLECT_LEARNED.block_id] = "Jot down something you learned or shared."
+    if errors:
+        return errors
+    rating = _parse_choice(_selected(values, ids.REFLECT_RATING), [v for v, _ in RATINGS])
+    return ReflectionForm(learned=learned, taught=taught, rating=rating)

@@ -54,6 +54,13 @@ LEAVE_VIEW = "leave"
 LEAVE_DELETE = InputId("leave_delete", "delete_data")
 LEAVE_DELETE_VALUE = "delete"  # the checkbox option's value
 
+# Private reflection modal (`/mentor reflect`, "Log a reflection").
+REFLECT_VIEW = "reflect"
+REFLECT_SAVED_VIEW = "reflect_saved"
+REFLECT_LEARNED = InputId("reflect_learned", "learned")
+REFLECT_TAUGHT = InputId("reflect_taught", "taught")
+REFLECT_RATING = InputId("reflect_rating", "rating")
+
 # App Home buttons. Button values carry a program id where one applies.
 HOME_JOIN = "home_join"
 HOME_EDIT_PROFILE = "home_edit_profile"

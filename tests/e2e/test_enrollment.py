@@ -476,3 +476,33 @@ async def test_admins_manage_skills_and_others_cannot(app: RunningApp) -> None:
         )
         == 1
     )
+
+
+async def test_reflections_are_private_and_need_some_words(app: RunningApp) -> None:
+    await enroll(app, MEMBER, role="mentor", stage="1", teaches=await _some_skill(app), learns=[])
+    await app.slack.command("reflect", user_id=MEMBER)
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(MEMBER) or {}).get("callback_id") == ids.REFLECT_VIEW
+    )
+    view = app.fake.last_view_for(MEMBER)
+    assert view is not None and "Only you can see this" in str(view)
+    empty = await app.slack.submit_view({}, user_id=MEMBER, view_id=view["id"])
+    assert ids.REFLECT_LEARNED.block_id in empty.json()["errors"]
+    assert await count(app, ReflectionRow) == 0
+
+    learned = {ids.REFLECT_LEARNED.action_id: plain_value("How <!channel> budgets work")}
+    saved = await app.slack.submit_view(
+        {ids.REFLECT_LEARNED.block_id: learned}, user_id=MEMBER, view_id=view["id"]
+    )
+    assert "1 reflection so far" in str(saved.json()["view"])
+    async with app.sessions() as session:
+        reflection = await session.scalar(select(ReflectionRow))
+    assert reflection is not None and reflection.shared is False
+    assert reflection.learned == "How <!channel> budgets work"
+    # Nothing about it was posted anywhere.
+    assert not any("budgets" in str(m) for m in app.fake.messages())
+
+
+async def test_reflect_before_joining_says_how_to_join(app: RunningApp) -> None:
+    await app.slack.command("reflect", user_id=MEMBER)
+    await app.fake.await_until(lambda: "/mentor join" in str(app.fake.last_view_for(MEMBER)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
@@ -20,6 +19,7 @@ from bot.slack.views.status import (
     leave_done_message,
     leave_modal,
     not_enrolled_message,
+    notice_modal,
     pause_confirmation,
     resume_confirmation,
     status_message,
@@ -104,13 +104,13 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
                 now=runtime.clock.now(),
             )
         if result is None:
-            await ack(response_action="update", view=_notice_modal(not_enrolled_message()))
+            await ack(response_action="update", view=notice_modal(not_enrolled_message()))
             return
         done = leave_done_message(
             deleted=result.deleted, program_name=", ".join(result.program_names)
         )
         # A modal, not a DM: after a deletion no message to the person stays behind with us.
-        await ack(response_action="update", view=_notice_modal(done))
+        await ack(response_action="update", view=notice_modal(done))
         runtime.deliver_soon()
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)
 
@@ -140,10 +140,3 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         await resume(sessions, team_id=team_id, user_id=user_id)
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)
-
-
-def _notice_modal(message: dict[str, Any]) -> dict[str, Any]:
-    """A message's blocks shown in place of the modal that was submitted."""
-    return View(
-        type="modal", title="Reverse mentoring", close="Close", blocks=message["blocks"]
-    ).to_dict()

@@ -292,3 +292,8 @@ def resumed_message(*, program_name: str) -> dict[str, Any]:
         [_section(text), _context("Need longer? `/mentor pause 4` gives you four more weeks.")],
         ephemeral=False,
     )
+
+
+def notice_modal(message: dict[str, Any], *, title: str = "Reverse mentoring") -> dict[str, Any]:
+    """A message's blocks shown in a modal: in place of a submitted one, or instead of one."""
+    return View(type="modal", title=title, close="Close", blocks=message["blocks"]).to_dict()

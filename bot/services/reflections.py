@@ -1,0 +1,64 @@
+"""Private reflections: written by one person, readable by them alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.db.engine import Sessions
+from bot.db.people import get_person, list_active_partners, list_memberships
+from bot.db.tables import ReflectionRow
+from bot.slack.forms import ReflectionForm
+
+
+async def get_reflection_context(
+    sessions: Sessions, *, team_id: str, user_id: str
+) -> tuple[int, list[str]] | None:
+    """The program to reflect in and current partners' names; None when not enrolled."""
+    async with sessions() as session:
+        person = await get_person(session, team_id, user_id)
+        if person is None:
+            return None
+        current = await list_memberships(session, person.id, current_only=True)
+        if not current:
+            return None
+        program = current[0][1]
+        links = await list_active_partners(session, person.id, program_id=program.id)
+    return program.id, [link.partner.name for link in links if link.partner.name]
+
+
+async def record_reflection(
+    sessions: Sessions,
+    *,
+    team_id: str,
+    user_id: str,
+    program_id: int,
+    form: ReflectionForm,
+    now: datetime,
+) -> int | None:
+    """Store a reflection (tied to the current pair, if any); the author's total, or None."""
+    async with sessions() as session, session.begin():
+        person = await get_person(session, team_id, user_id)
+        if person is None:
+            return None
+        links = await list_active_partners(session, person.id, program_id=program_id)
+        session.add(
+            ReflectionRow(
+                team_id=team_id,
+                author_id=person.id,
+                pair_id=links[0].pair.id if links else None,
+                learned=form.learned,
+                taught=form.taught,
+                rating=form.rating,
+                shared=False,
+                created_at=now,
+            )
+        )
+        await session.flush()
+        total = await session.scalar(
+            select(func.count())
+            .select_from(ReflectionRow)
+            .where(ReflectionRow.author_id == person.id)
+        )
+    return int(total or 0)
