@@ -101,7 +101,7 @@ async def main(requests: int) -> None:
         bare, bare_url = await start(bare_bolt_app(fake))
         results: dict[str, Any] = {}
         for concurrency in (1, 50):
-            for name, target in (("bare Bolt", bare_url), ("mentorbot", ours_url)):
+            for name, target in (("mentorbot", ours_url), ("bare Bolt", bare_url)):
                 results[(name, concurrency)] = await measure(
                     target, fake, requests=requests, concurrency=concurrency
                 )
