@@ -506,3 +506,42 @@ async def test_reflections_are_private_and_need_some_words(app: RunningApp) -> N
 async def test_reflect_before_joining_says_how_to_join(app: RunningApp) -> None:
     await app.slack.command("reflect", user_id=MEMBER)
     await app.fake.await_until(lambda: "/mentor join" in str(app.fake.last_view_for(MEMBER)))
+
+
+async def test_a_catalogue_over_100_skills_switches_to_search(app: RunningApp) -> None:
+    await _some_skill(app)
+    async with app.sessions() as session, session.begin():
+        program = await session.scalar(select(ProgramRow))
+        assert program is not None
+        session.add_all(
+            SkillRow(
+                team_id=program.team_id,
+                program_id=program.id,
+                name=f"Niche skill {n}",
+                name_key=f"niche skill {n}",
+                category="Niche",
+                created_at=app.clock.now(),
+            )
+            for n in range(100)
+        )
+    view = await open_join(app, MEMBER)
+    teaches = next(b for b in view["blocks"] if b.get("block_id") == ids.ENROLL_TEACHES.block_id)
+    assert teaches["element"]["type"] == "multi_external_select"
+
+    response = await app.slack.post_payload(
+        {
+            "type": "block_suggestion",
+            "user": {"id": MEMBER, "team_id": app.fake.team_id},
+            "team": {"id": app.fake.team_id, "domain": "fake"},
+            "api_app_id": "A0MENTOR",
+            "action_id": ids.ENROLL_TEACHES.action_id,
+            "block_id": ids.ENROLL_TEACHES.block_id,
+            "value": "niche skill 4",
+            "view": view,
+        }
+    )
+    assert response.status == 200
+    groups = response.json()["option_groups"]
+    names = [o["text"]["text"] for g in groups for o in g["options"]]
+    assert "Niche skill 4" in names and "Niche skill 40" in names
+    assert all("niche skill 4" in name.lower() for name in names)
