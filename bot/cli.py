@@ -120,23 +120,23 @@ async def _serve(settings: Settings, *, port: int, scheduler: bool) -> None:
     from aiohttp import web
 
     from bot.app import build_bolt_app, build_web_app
-    from bot.jobs import build_scheduler
+    from bot.jobs import Jobs
     from bot.runtime import build_runtime
 
     runtime = build_runtime(settings)
     runner = web.AppRunner(build_web_app(runtime, build_bolt_app(runtime)))
     await runner.setup()
     await web.TCPSite(runner, host="0.0.0.0", port=port).start()
-    jobs = build_scheduler(runtime) if scheduler else None
+    jobs = Jobs(runtime) if scheduler else None
     if jobs:
         jobs.start()
     logger.info("mentorbot serving on port %d (scheduler %s)", port, "on" if jobs else "off")
     try:
         await _wait_for_stop()
     finally:
+        await runner.cleanup()  # finishes requests in flight
         if jobs:
-            jobs.shutdown(wait=False)
-        await runner.cleanup()
+            await jobs.stop()
         await runtime.close()
 
 
@@ -144,36 +144,36 @@ async def _socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.app import build_bolt_app
-    from bot.jobs import build_scheduler
+    from bot.jobs import Jobs
     from bot.runtime import build_runtime
 
     runtime = build_runtime(settings)
     handler = AsyncSocketModeHandler(build_bolt_app(runtime), settings.SLACK_APP_TOKEN)
     await handler.connect_async()  # type: ignore[no-untyped-call]
-    jobs = build_scheduler(runtime)
+    jobs = Jobs(runtime)
     jobs.start()
     logger.info("mentorbot connected with Socket Mode")
     try:
         await _wait_for_stop()
     finally:
-        jobs.shutdown(wait=False)
         with contextlib.suppress(Exception):
             await handler.close_async()  # type: ignore[no-untyped-call]
+        await jobs.stop()
         await runtime.close()
 
 
 async def _clock(settings: Settings) -> None:
-    from bot.jobs import build_scheduler
+    from bot.jobs import Jobs
     from bot.runtime import build_runtime
 
     runtime = build_runtime(settings)
-    jobs = build_scheduler(runtime)
+    jobs = Jobs(runtime)
     jobs.start()
     logger.info("mentorbot clock running")
     try:
         await _wait_for_stop()
     finally:
-        jobs.shutdown(wait=False)
+        await jobs.stop()
         await runtime.close()
 
 

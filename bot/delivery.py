@@ -165,6 +165,7 @@ class Deliverer:
         )
         # method -> monotonic time before which Slack asked us not to call it again
         self._paused: dict[str, float] = {}
+        self._stopping = False
         self.worker_id = uuid.uuid4().hex[:8]
 
     async def sweep(self, *, wait_for_pauses: bool = True) -> SweepStats:
@@ -174,7 +175,7 @@ class Deliverer:
         one sweep drains what is due even under rate limiting.
         """
         total = SweepStats()
-        while True:
+        while not self._stopping:
             rows = await self._claim()
             if not rows:
                 pause = self._next_unpause() + 0.01  # just past, so the rows are due
@@ -183,6 +184,11 @@ class Deliverer:
                     continue
                 return total
             total.add(await self._send_all(rows))
+        return total
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then claim no more (a graceful shutdown)."""
+        self._stopping = True
 
     def _paused_methods(self) -> list[str]:
         now = time.monotonic()

@@ -7,6 +7,7 @@ double tick or two processes cannot do anything twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -68,28 +69,54 @@ async def tick(runtime: Runtime) -> TickReport:
     return report
 
 
-def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    """Fixed periodic jobs only: ids fixed, one instance each, missed runs coalesced."""
-    scheduler = AsyncIOScheduler(
-        timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
-    )
-    scheduler.add_job(
-        run_delivery,
-        "interval",
-        seconds=DELIVERY_INTERVAL_SECONDS,
-        id="delivery",
-        replace_existing=True,
-        args=[runtime],
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(
-        run_decisions,
-        "interval",
-        seconds=DECISION_INTERVAL_SECONDS,
-        id="decisions",
-        replace_existing=True,
-        args=[runtime],
-        next_run_time=datetime.now(UTC),
-    )
-    return scheduler
+class Jobs:
+    """The scheduler: fixed periodic jobs only (ids fixed, one instance each, missed
+    runs coalesced), and a graceful stop that lets running sweeps finish their batch.
+
+    Cancelling a sweep mid-transaction would leave its claim to expire (60 s) and,
+    on SQLite, a write lock held while the process winds down.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._running: set[asyncio.Task[object]] = set()
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        )
+        for job_id, job, seconds in (
+            ("delivery", run_delivery, DELIVERY_INTERVAL_SECONDS),
+            ("decisions", run_decisions, DECISION_INTERVAL_SECONDS),
+        ):
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                replace_existing=True,
+                args=[job],
+                next_run_time=datetime.now(UTC),
+            )
+
+    async def _run(self, job: Callable[[Runtime], Awaitable[object]]) -> object:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            return await job(self._runtime)
+        finally:
+            self._running.discard(task)
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    async def stop(self, *, grace: float = 20.0) -> None:
+        """Schedule nothing more; wait up to `grace` s (Heroku kills at 30) for running jobs."""
+        # Pause first: APScheduler's shutdown cancels the coroutine jobs still running.
+        self.scheduler.pause()
+        self._runtime.deliverer.stop()
+        if self._running:
+            _done, pending = await asyncio.wait(set(self._running), timeout=grace)
+            if pending:
+                logger.warning("%d job(s) still running at shutdown", len(pending))
+        self.scheduler.shutdown(wait=False)

@@ -29,8 +29,9 @@ def build_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # Per connection. WAL (readers don't block the writer) is set once, by the
+    # migrations: it stays with the file, and asking again takes a lock each connect.
     cursor.execute("PRAGMA foreign_keys=ON")  # ON DELETE CASCADE needs it
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.tables import (
@@ -32,9 +33,16 @@ async def get_or_create_person(
     person = await get_person(session, team_id, user_id)
     if person is not None:
         return person, False
-    person = PersonRow(team_id=team_id, slack_user_id=user_id, created_at=now, updated_at=now)
-    session.add(person)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a double-clicked submit: one row wins
+            person = PersonRow(
+                team_id=team_id, slack_user_id=user_id, created_at=now, updated_at=now
+            )
+            session.add(person)
+    except IntegrityError:
+        existing = await get_person(session, team_id, user_id)
+        assert existing is not None
+        return existing, False
     return person, True
 
 

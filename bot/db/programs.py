@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import DEFAULT_CATALOGUE, normalise_skill
@@ -19,9 +20,13 @@ DEFAULT_OBJECTIVES = (
 
 
 async def ensure_workspace(session: AsyncSession, team_id: str, *, now: datetime) -> None:
-    if await session.get(WorkspaceRow, team_id) is None:
-        session.add(WorkspaceRow(team_id=team_id, name="", created_at=now))
-        await session.flush()
+    if await session.get(WorkspaceRow, team_id) is not None:
+        return
+    try:
+        async with session.begin_nested():  # another request may create it first
+            session.add(WorkspaceRow(team_id=team_id, name="", created_at=now))
+    except IntegrityError:
+        pass
 
 
 async def get_or_create_default_program(
@@ -34,6 +39,20 @@ async def get_or_create_default_program(
     )
     if program is not None:
         return program
+    try:
+        async with session.begin_nested():  # two first-time joins at once: one creates it
+            return await _create_default_program(session, team_id, now=now)
+    except IntegrityError:
+        existing = await session.scalar(
+            select(ProgramRow).where(ProgramRow.team_id == team_id, ProgramRow.is_default)
+        )
+        assert existing is not None
+        return existing
+
+
+async def _create_default_program(
+    session: AsyncSession, team_id: str, *, now: datetime
+) -> ProgramRow:
     program = ProgramRow(
         team_id=team_id,
         name=DEFAULT_PROGRAM_NAME,
