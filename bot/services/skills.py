@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from bot.catalogue import normalise_skill
 from bot.db.engine import Sessions
-from bot.db.programs import get_program, list_skills
+from bot.db.programs import get_or_create_default_program, get_program, list_skills
 from bot.db.tables import SkillRow
 from bot.services.enrollment import program_option, skill_option
 from bot.slack.forms import SkillChanges
@@ -25,9 +25,16 @@ class Catalogue:
     skills: list[SkillOption]
 
 
-async def load_catalogue(sessions: Sessions, *, team_id: str, program_id: int) -> Catalogue | None:
-    async with sessions() as session:
-        program = await get_program(session, team_id, program_id)
+async def load_catalogue(
+    sessions: Sessions, *, team_id: str, program_id: int | None, now: datetime
+) -> Catalogue | None:
+    """A program's catalogue (the default program's when none is named); None if not ours."""
+    async with sessions() as session, session.begin():
+        program = (
+            await get_or_create_default_program(session, team_id, now=now)
+            if program_id is None
+            else await get_program(session, team_id, program_id)
+        )
         if program is None:
             return None
         skills = await list_skills(session, [program.id])

@@ -20,41 +20,44 @@ from bot.slack import ids
 from bot.slack.forms import parse_enrollment, parse_enrollment_draft, parse_view_metadata
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.listeners.home import publish_home
+from bot.slack.modals import open_then_fill
 from bot.slack.users import fetch_user
-from bot.slack.views.enrollment import enrollment_modal, loading_modal
+from bot.slack.views.enrollment import enrollment_modal
 from bot.slack.views.help import Subcommand
 from bot.slack.views.skills import skill_options
 from bot.slack.views.status import enrollment_saved_modal
 
 logger = logging.getLogger(__name__)
 
+JOIN_TITLE = "Join reverse mentoring"
 PROGRAM_CLOSED = "That program has just closed to new members. Please pick another."
 
 
 async def open_enrollment(
     runtime: Runtime, client: AsyncWebClient, *, trigger_id: str, team_id: str, user_id: str
 ) -> None:
-    """Open a modal at once with the short-lived trigger_id, then fill it in."""
-    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal())
-    context, user = await asyncio.gather(
-        load_enrollment(
-            runtime.sessions, team_id=team_id, user_id=user_id, now=runtime.clock.now()
-        ),
-        fetch_user(client, user_id),
-    )
-    profile = (user or {}).get("profile") or {}
-    name = context.display_name or str(
-        profile.get("display_name") or profile.get("real_name") or ""
-    )
-    draft = context.draft
-    view = enrollment_modal(
-        programs=context.programs,
-        skills=context.program_skills(draft.program_id if draft else None),
-        draft=draft,
-        display_name=name,
-        editing=draft is not None,
-    )
-    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+    """The enrollment modal, prefilled for someone already enrolled."""
+
+    async def build() -> dict[str, Any]:
+        now = runtime.clock.now()
+        context, user = await asyncio.gather(
+            load_enrollment(runtime.sessions, team_id=team_id, user_id=user_id, now=now),
+            fetch_user(client, user_id),
+        )
+        profile = (user or {}).get("profile") or {}
+        name = context.display_name or str(
+            profile.get("display_name") or profile.get("real_name") or ""
+        )
+        draft = context.draft
+        return enrollment_modal(
+            programs=context.programs,
+            skills=context.program_skills(draft.program_id if draft else None),
+            draft=draft,
+            display_name=name,
+            editing=draft is not None,
+        )
+
+    await open_then_fill(client, trigger_id=trigger_id, title=JOIN_TITLE, build=build)
 
 
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:

@@ -12,7 +12,7 @@ from bot.services.reflections import get_reflection_context, record_reflection
 from bot.slack import ids
 from bot.slack.forms import parse_reflection, parse_view_metadata
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
-from bot.slack.views.enrollment import loading_modal
+from bot.slack.modals import open_then_fill
 from bot.slack.views.help import Subcommand
 from bot.slack.views.reflection import reflection_modal, reflection_saved_modal
 from bot.slack.views.status import not_enrolled_message, notice_modal
@@ -23,14 +23,14 @@ NOT_ENROLLED = "Reflections are for program members — join with `/mentor join`
 async def open_reflection(
     runtime: Runtime, client: AsyncWebClient, *, trigger_id: str, team_id: str, user_id: str
 ) -> None:
-    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal("Reflection"))
-    found = await get_reflection_context(runtime.sessions, team_id=team_id, user_id=user_id)
-    if found is None:
-        modal = notice_modal(not_enrolled_message(), title="Reflection")
-    else:
+    async def build() -> dict[str, Any]:
+        found = await get_reflection_context(runtime.sessions, team_id=team_id, user_id=user_id)
+        if found is None:
+            return notice_modal(not_enrolled_message(), title="Reflection")
         program_id, partners = found
-        modal = reflection_modal(program_id=program_id, partner_names=partners)
-    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=modal)
+        return reflection_modal(program_id=program_id, partner_names=partners)
+
+    await open_then_fill(client, trigger_id=trigger_id, title="Reflection", build=build)
 
 
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:

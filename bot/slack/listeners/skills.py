@@ -7,17 +7,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.db.programs import get_or_create_default_program
 from bot.runtime import Runtime
 from bot.services.skills import load_catalogue, record_skill_changes
 from bot.slack import ids
 from bot.slack.forms import parse_skill_admin, parse_view_metadata
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.listeners.home import publish_home
-from bot.slack.views.enrollment import loading_modal
+from bot.slack.modals import open_then_fill
 from bot.slack.views.help import Subcommand
 from bot.slack.views.skills import skill_admin_modal, skill_options
+from bot.slack.views.status import notice_modal
 
+NO_PROGRAM = "That program no longer exists."
 NOT_ADMIN = "Only program admins can change the skill catalogue."
 
 
@@ -29,16 +30,16 @@ async def open_skill_admin(
     team_id: str,
     program_id: int | None,
 ) -> None:
-    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal("Program skills"))
-    if program_id is None:
-        async with runtime.sessions() as session, session.begin():
-            program = await get_or_create_default_program(session, team_id, now=runtime.clock.now())
-            program_id = program.id
-    catalogue = await load_catalogue(runtime.sessions, team_id=team_id, program_id=program_id)
-    if catalogue is None:
-        return
-    view = skill_admin_modal(program=catalogue.program, skills=catalogue.skills)
-    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+    async def build() -> dict[str, Any]:
+        catalogue = await load_catalogue(
+            runtime.sessions, team_id=team_id, program_id=program_id, now=runtime.clock.now()
+        )
+        if catalogue is None:
+            gone = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": NO_PROGRAM}}]}
+            return notice_modal(gone, title="Program skills")
+        return skill_admin_modal(program=catalogue.program, skills=catalogue.skills)
+
+    await open_then_fill(client, trigger_id=trigger_id, title="Program skills", build=build)
 
 
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
@@ -70,14 +71,13 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
 
     async def handle_admin_skill_search(ack: AsyncAck, body: dict[str, Any]) -> None:
         metadata = parse_view_metadata((body.get("view") or {}).get("private_metadata"))
-        catalogue = (
-            await load_catalogue(
-                runtime.sessions, team_id=body["team"]["id"], program_id=metadata.program_id
-            )
-            if metadata
-            else None
-        )
-        skills = catalogue.skills if catalogue else []
+        skills = []
+        if metadata is not None:
+            catalogue = await load_catalogue(
+                runtime.sessions, team_id=body["team"]["id"], program_id=metadata.program_id,
+                now=runtime.clock.now(),
+            )  # fmt: skip
+            skills = catalogue.skills if catalogue else []
         await ack(skill_options(str(body.get("value") or ""), skills, include_retired=True))
 
     for action_id in ids.ADMIN_SKILL_OPTION_ACTIONS:
@@ -94,8 +94,9 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NOT_ADMIN})
             return
         catalogue = await load_catalogue(
-            runtime.sessions, team_id=team_id, program_id=metadata.program_id
-        )
+            runtime.sessions, team_id=team_id, program_id=metadata.program_id,
+            now=runtime.clock.now(),
+        )  # fmt: skip
         if catalogue is None:
             await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NOT_ADMIN})
             return
