@@ -110,6 +110,16 @@ async def list_memberships(
     return [(m, p) for m, p in (await session.execute(query)).all()]
 
 
+async def list_current_memberships(
+    session: AsyncSession, team_id: str, user_id: str
+) -> tuple[PersonRow | None, list[tuple[MembershipRow, ProgramRow]]]:
+    """The person (if known) and the programs they are in now (not left)."""
+    person = await get_person(session, team_id, user_id)
+    if person is None:
+        return None, []
+    return person, await list_memberships(session, person.id, current_only=True)
+
+
 @dataclass(frozen=True)
 class PartnerLink:
     pair: PairRow

@@ -16,6 +16,7 @@ from bot.db.people import (
     count_meetings,
     get_person,
     list_active_partners,
+    list_current_memberships,
     list_memberships,
     list_person_skills,
 )
@@ -116,10 +117,7 @@ async def pause(
     """Pause every current membership; None when the person is not enrolled."""
     until = now + timedelta(weeks=weeks) if weeks else None
     async with sessions() as session, session.begin():
-        person = await get_person(session, team_id, user_id)
-        if person is None:
-            return None
-        current = await list_memberships(session, person.id, current_only=True)
+        _person, current = await list_current_memberships(session, team_id, user_id)
         if not current:
             return None
         for membership, _program in current:
@@ -131,10 +129,7 @@ async def pause(
 async def resume(sessions: Sessions, *, team_id: str, user_id: str) -> int | None:
     """Resume paused memberships; how many, or None when not enrolled."""
     async with sessions() as session, session.begin():
-        person = await get_person(session, team_id, user_id)
-        if person is None:
-            return None
-        current = await list_memberships(session, person.id, current_only=True)
+        _person, current = await list_current_memberships(session, team_id, user_id)
         if not current:
             return None
         resumed = 0

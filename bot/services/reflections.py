@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.db.engine import Sessions
-from bot.db.people import get_person, list_active_partners, list_memberships
+from bot.db.people import get_person, list_active_partners, list_current_memberships
 from bot.db.tables import ReflectionRow
 from bot.slack.forms import ReflectionForm
 
@@ -17,11 +17,8 @@ async def get_reflection_context(
 ) -> tuple[int, list[str]] | None:
     """The program to reflect in and current partners' names; None when not enrolled."""
     async with sessions() as session:
-        person = await get_person(session, team_id, user_id)
-        if person is None:
-            return None
-        current = await list_memberships(session, person.id, current_only=True)
-        if not current:
+        person, current = await list_current_memberships(session, team_id, user_id)
+        if person is None or not current:
             return None
         program = current[0][1]
         links = await list_active_partners(session, person.id, program_id=program.id)
