@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.programs import get_or_create_default_program
@@ -383,13 +384,16 @@ async def test_leave_keeping_data(app: RunningApp) -> None:
     assert "/mentor join" in status["text"]
 
 
-async def test_deactivated_user_is_taken_out_and_the_partner_told(app: RunningApp) -> None:
+@pytest.mark.parametrize("change", [{"deleted": True}, {"is_restricted": True}])
+async def test_deactivated_or_guest_user_is_taken_out_and_the_partner_told(
+    app: RunningApp, change: dict[str, bool]
+) -> None:
     app.fake.add_user(LEADER, name="dana", real_name="Dana Leader", tz="Europe/Berlin")
     skill = await _some_skill(app)
     await enroll(app, MEMBER, role="mentor", stage="1", teaches=skill, learns=[])
     await enroll(app, LEADER, role="mentee", stage="4", teaches=[], learns=skill)
     await _pair_with(app, MEMBER, LEADER)
-    user = app.fake.update_user(MEMBER, deleted=True)
+    user = app.fake.update_user(MEMBER, **change)
     event = {"type": "user_change", "user": user, "event_ts": "1.0"}
     first = await app.slack.event(event, event_id="EvDEACT1")
     retry = await app.slack.event(event, event_id="EvDEACT1", retry_num=1)
@@ -545,3 +549,46 @@ async def test_a_catalogue_over_100_skills_switches_to_search(app: RunningApp) -
     names = [o["text"]["text"] for g in groups for o in g["options"]]
     assert "Niche skill 4" in names and "Niche skill 40" in names
     assert all("niche skill 4" in name.lower() for name in names)
+
+
+async def test_admins_rename_and_retire_skills(app: RunningApp) -> None:
+    [ai_tools] = await _some_skill(app)
+    [prompting] = await skill_ids(app, "Prompt writing")
+    await app.slack.command("admin", user_id=ADMIN)
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(ADMIN) or {}).get("callback_id") == ids.SKILLS_VIEW
+    )
+    view = app.fake.last_view_for(ADMIN)
+    assert view is not None
+    values = {
+        ids.SKILLS_RENAME.block_id: {ids.SKILLS_RENAME.action_id: static_value(ai_tools)},
+        ids.SKILLS_NEW_NAME.block_id: {ids.SKILLS_NEW_NAME.action_id: plain_value("AI at work")},
+        ids.SKILLS_RETIRED.block_id: {
+            ids.SKILLS_RETIRED.action_id: multi_static_value([prompting])
+        },
+    }
+    response = await app.slack.submit_view(values, user_id=ADMIN, view_id=view["id"])
+    assert response.status == 200 and "errors" not in response.text
+    async with app.sessions() as session:
+        renamed = await session.get(SkillRow, int(ai_tools))
+        retired = await session.get(SkillRow, int(prompting))
+    assert renamed is not None and (renamed.name, renamed.name_key) == ("AI at work", "ai at work")
+    assert retired is not None and retired.retired is True
+    # A retired skill is no longer offered to people joining.
+    join = await open_join(app, MEMBER)
+    assert "Prompt writing" not in str(join) and "AI at work" in str(join)
+
+
+async def test_a_non_admin_cannot_submit_the_skill_modal(app: RunningApp) -> None:
+    await _some_skill(app)
+    async with app.sessions() as session:
+        program_id = await session.scalar(select(ProgramRow.id))
+    before = await count(app, SkillRow)
+    response = await app.slack.submit_view(
+        {ids.SKILLS_ADD.block_id: {ids.SKILLS_ADD.action_id: plain_value("Sneaky skill")}},
+        user_id=MEMBER,
+        callback_id=ids.SKILLS_VIEW,
+        private_metadata=f'{{"program_id": {program_id}, "editing": false}}',
+    )
+    assert response.json()["response_action"] == "errors"
+    assert await count(app, SkillRow) == before
