@@ -93,6 +93,8 @@ def _configure_logging(level: str) -> None:
         # Every tick and every request would otherwise log a line.
         for noisy in ("alembic.runtime.plugins", "apscheduler.executors", "aiohttp.access"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Bolt logs the whole body of a request with a bad signature: user text, at any level.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
 
 
 def _upgrade(settings: Settings) -> None:

@@ -51,9 +51,16 @@ class CommandRouter:
 
     @property
     def subcommands(self) -> list[Subcommand]:
-        """In the order added, `help` last."""
-        routes = sorted(self._routes.values(), key=lambda r: r.subcommand.name == "help")
+        """In the order a participant meets them, admin ones next, `help` last."""
+        routes = sorted(self._routes.values(), key=lambda r: _rank(r.subcommand.name))
         return [route.subcommand for route in routes]
+
+
+_ORDER = ("join", "status", "reflect", "story", "pause", "resume", "leave", "admin", "pair")
+
+
+def _rank(name: str) -> int:
+    return _ORDER.index(name) if name in _ORDER else len(_ORDER) + (name == "help")
 
 
 async def handle_help(request: CommandRequest, *, unknown: str | None = None) -> None:
