@@ -143,6 +143,7 @@ class _Outcome:
     retry_in: float = 0.0  # seconds from `decided`, when the row may be tried again
     outcome_unknown: bool = False
     spent_attempt: bool = True
+    recovered: bool = False  # found already posted, recorded without sending again
     decided: float = field(default_factory=time.monotonic)
 
 
@@ -166,20 +167,19 @@ class Deliverer:
         # method -> monotonic time before which Slack asked us not to call it again
         self._paused: dict[str, float] = {}
         self._stopping = False
-        self.worker_id = uuid.uuid4().hex[:8]
 
-    async def sweep(self, *, wait_for_pauses: bool = True) -> SweepStats:
+    async def sweep(self) -> SweepStats:
         """Send every row due now; return what happened.
 
-        With `wait_for_pauses`, rows held back only by a 429 pause are waited for, so
-        one sweep drains what is due even under rate limiting.
+        Rows held back only by a 429 pause are waited for, so one sweep drains what is
+        due even under rate limiting.
         """
         total = SweepStats()
         while not self._stopping:
             rows = await self._claim()
             if not rows:
                 pause = self._next_unpause() + 0.01  # just past, so the rows are due
-                if wait_for_pauses and pause > 0.01 and await self._has_rows_due_within(pause):
+                if pause > 0.01 and await self._has_rows_due_within(pause):
                     await asyncio.sleep(pause)
                     continue
                 return total
@@ -290,7 +290,7 @@ class Deliverer:
             if row.method == "chat.postMessage" and row.outcome_unknown:
                 found = await self._find_posted(row, channel)
                 if found:
-                    return _Outcome(DeliveryStatus.SENT, "recovered", channel=channel, ts=found)
+                    return _Outcome(DeliveryStatus.SENT, channel=channel, ts=found, recovered=True)
             response = await self._client.api_call(row.method, json=self._body(row, channel))
         except SlackApiError as exc:
             return self._classify(row, exc)
@@ -382,7 +382,6 @@ class Deliverer:
         }
         if outcome.status is DeliveryStatus.SENT:
             values |= {"sent_at": now, "sent_ts": outcome.ts, "sent_channel": outcome.channel}
-            values["last_error"] = None
         elif outcome.status is DeliveryStatus.PENDING:
             # Due exactly when a 429 pause ends, however long recording took.
             retry_in = outcome.retry_in - (time.monotonic() - outcome.decided)
@@ -401,7 +400,7 @@ class Deliverer:
             logger.warning("outbox %s: lease lost before recording %s", row.id, outcome.status)
             return
         if outcome.status is DeliveryStatus.SENT:
-            if outcome.error == "recovered":
+            if outcome.recovered:
                 stats.recovered += 1
             else:
                 stats.sent += 1
