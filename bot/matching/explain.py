@@ -8,6 +8,7 @@ from bot.matching.model import (
     Candidate,
     ConstraintCost,
     MatchResult,
+    MatchSummary,
     Rule,
     normalise_key,
 )
@@ -82,6 +83,23 @@ def cost_sentence(cost: ConstraintCost, *, gap: int) -> str:
         return f"allowing {rule} would change nothing"
     pairs = f"{cost.extra_pairs:+d} pair{'' if abs(cost.extra_pairs) == 1 else 's'}"
     return f"allowing {rule} would give {pairs}, {cost.extra_score:+.1f} total score"
+
+
+def shortfall_note(summary: MatchSummary, solves: int) -> str:
+    """What an unproven result can be missing, from the bound in the summary."""
+    if summary.bound_pairs > summary.pairs:
+        more = summary.bound_pairs - summary.pairs
+        missing = f"at most {more} more pair{'' if more == 1 else 's'} could be matched"
+    else:
+        missing = (
+            f"the best possible total score is at most "
+            f"{max(0.0, summary.bound_score - summary.total_score):.1f} points higher"
+        )
+    return (
+        f"the search for the best sides for 'either' people stopped at its work limit "
+        f"({solves} linear programs) before proving this optimal; the result is valid, "
+        f"and {missing}"
+    )
 
 
 def summary_line(result: MatchResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter
@@ -36,7 +37,7 @@ from bot.matching.scoring import (
     score,
     score_units,
 )
-from bot.matching.solve import NODE_CELLS, Assignment, solve_assignment
+from bot.matching.solve import Assignment, solve
 
 Progress = Callable[[str, float], None]
 """Called with a phase name ("scoring", "solving", "explaining") and the share done."""
@@ -113,11 +114,6 @@ def match(
             "rule costs not computed: more than "
             f"{COST_CELLS:,} possible pairs to re-solve for each rule"
         )
-    if not solved.assignment.optimal:
-        notes.append(
-            f"the search for the best sides for 'either' people stopped after "
-            f"{solved.assignment.solves} solves; the result is valid but may not be optimal"
-        )
     report("explaining", 1.0)
 
     bound_pairs, bound_units = round_.objective.split(solved.assignment.bound)
@@ -132,8 +128,11 @@ def match(
         bound_pairs=bound_pairs + len(pins),
         bound_score=(bound_units + pinned_units) / SCORE_UNITS,
         constraint_costs=costs,
-        notes=tuple(notes),
+        notes=(),
     )
+    if not summary.optimal:
+        notes.append(explain.shortfall_note(summary, solved.assignment.lp_solves))
+    summary = dataclasses.replace(summary, notes=tuple(notes))
     return MatchResult(tuple(pairs), tuple(unmatched), summary)
 
 
@@ -165,6 +164,11 @@ class _Objective:
         if self.priority is MatchPriority.MOST_MATCHED:
             return weight - self.step
         return (weight - 1.0) / self.step
+
+    @property
+    def pair_step(self) -> float | None:
+        """The weight every pair carries on top of its score (most matched only)."""
+        return self.step if self.priority is MatchPriority.MOST_MATCHED else None
 
     def split(self, total: float) -> tuple[int, int]:
         """(pairs, score units) of a total weight."""
@@ -245,30 +249,33 @@ class _Round:
             progress("scoring", min(1.0, (start + step) / len(self.rows)))
         return weights
 
-    def solve(self, weights: FloatArray, *, seed: int, node_cells: int = NODE_CELLS) -> _Solved:
+    def solve(self, weights: FloatArray, *, seed: int, work_share: float = 1.0) -> _Solved:
         """The best valid matching for `weights` (a weight_matrix)."""
         allowed = weights > 0
         live_rows = np.flatnonzero(allowed.any(axis=1))
         live_cols = np.flatnonzero(allowed.any(axis=0))
+        del allowed
         if len(live_rows) == 0:
             nothing = np.zeros(0, dtype=np.int64)
-            return _Solved([], Assignment(nothing, nothing, 0.0, 0.0, True, 0))
-        # A column never needs more slots than it has eligible rows.
-        slots_per_col = np.minimum(self.capacity, allowed.sum(axis=0))
-        del allowed
+            return _Solved([], Assignment(nothing, nothing, 0.0, 0.0, True))
         rng = np.random.default_rng(seed)
         row_order = rng.permutation(live_rows)  # the seeded order breaks ties
         col_order = rng.permutation(live_cols)
-        slot_cols = np.repeat(col_order, slots_per_col[col_order])
-        cost = weights[np.ix_(row_order, slot_cols)]
-        np.negative(cost, out=cost)
-        assignment = solve_assignment(
-            cost, self.rows[row_order], self.cols[slot_cols], node_cells=node_cells
+        assignment = solve(
+            weights,
+            row_order,
+            col_order,
+            self.capacity[col_order],
+            self.rows[row_order],
+            self.cols[col_order],
+            pair_step=self.objective.pair_step,
+            seed=seed,
+            work_share=work_share,
         )
-        del cost
-        rows = row_order[assignment.rows]
-        cols = slot_cols[assignment.slots]
-        pairs = [(int(r), int(c), float(weights[r, c])) for r, c in zip(rows, cols, strict=True)]
+        pairs = [
+            (int(r), int(c), float(weights[r, c]))
+            for r, c in zip(assignment.rows, assignment.cols, strict=True)
+        ]
         return _Solved(pairs, assignment)
 
     def why_unmatched(self, person_id: str, allowed: BoolArray, paired: set[str]) -> str:
@@ -336,7 +343,7 @@ class _Round:
                 costs.append(ConstraintCost(rule, 0, 0.0))  # it forbade nothing
                 continue
             # A quarter of the search budget each: four re-solves cost about one solve.
-            again = self.solve(relaxed, seed=seed, node_cells=NODE_CELLS // 4)
+            again = self.solve(relaxed, seed=seed, work_share=0.25)
             more_pairs, more_units = again.totals(self.objective)
             costs.append(
                 ConstraintCost(rule, more_pairs - pairs, (more_units - units) / SCORE_UNITS)

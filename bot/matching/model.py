@@ -155,12 +155,13 @@ class ConstraintCost:
 class MatchSummary:
     """Counts for the round.
 
-    `optimal` is True when the pairs are proven the best possible for the program's
-    priority. It can only be False with `either` people on a large input (see
-    `bot.matching.solve`); then (`bound_pairs`, `bound_score`) is the relaxation's
-    upper bound: no valid matching beats it in the priority's order (pairs then score
-    under MOST_MATCHED, score then pairs under HIGHEST_SCORE). When `optimal`, it
-    equals the result.
+    `optimal` is True only when the pairs are proven the best possible for the
+    program's priority: always without `either` people (an exact assignment), and with
+    them whenever the search of `bot.matching.sides` closes its bound within its work
+    limit. When False, (`bound_pairs`, `bound_score`) is an upper bound valid for every
+    matching of the round: none beats it in the priority's order (pairs then score
+    under MOST_MATCHED, score then pairs under HIGHEST_SCORE), so the result is at most
+    that far from the optimum. When `optimal`, it equals the result.
     `constraint_costs` is None when the input was too large to re-solve per rule.
     """
 

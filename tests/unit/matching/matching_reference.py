@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from unittest import mock
 
 from bot.domain import MatchPriority, Role
-from bot.matching import Candidate, Constraints, Weights
+from bot.matching import Candidate, Constraints, Weights, sides
 from bot.matching.overlap import resolve_zone
 
 MENTEE_ROLES = (Role.MENTEE, Role.EITHER)
@@ -123,3 +125,17 @@ def brute_force(
 
     visit(0, 0, 0.0)
     return best
+
+
+@contextmanager
+def lp_path() -> Iterator[None]:
+    """Make the `either` search take its linear-program path even on tiny rounds: no
+    relaxation shortcut, one first candidate per row, one pair added per row and round.
+    """
+    with (
+        mock.patch.object(sides, "ROOT_CELLS", 0),
+        mock.patch.object(sides, "FIRST_BEST", 1),
+        mock.patch.object(sides, "FIRST_RANDOM", 0),
+        mock.patch.object(sides, "ADD_PER_ROW", 1),
+    ):
+        yield

@@ -14,6 +14,7 @@ from matching_reference import (
     allowed,
     available,
     brute_force,
+    lp_path,
     objective,
     score,
 )
@@ -28,7 +29,9 @@ DEPARTMENTS = ["", "Sales", "sales", "Engineering", "Finance"]
 
 
 @st.composite
-def rounds(draw: st.DrawFn, max_people: int = 7) -> tuple[list[Candidate], Constraints]:
+def rounds(
+    draw: st.DrawFn, max_people: int = 7, roles: tuple[Role, ...] = tuple(Role)
+) -> tuple[list[Candidate], Constraints]:
     n = draw(st.integers(1, max_people))
     ids = [f"p{i}" for i in range(n)]
     people = []
@@ -37,7 +40,7 @@ def rounds(draw: st.DrawFn, max_people: int = 7) -> tuple[list[Candidate], Const
             Candidate(
                 id=person_id,
                 name=person_id.upper(),
-                role=draw(st.sampled_from(list(Role))),
+                role=draw(st.sampled_from(roles)),
                 career_stage=CareerStage(draw(st.integers(1, 5))),
                 department=draw(st.sampled_from(DEPARTMENTS)),
                 manager_id=draw(st.none() | st.sampled_from(ids)),
@@ -101,6 +104,33 @@ def test_total_equals_the_brute_force_optimum(case: tuple[list[Candidate], Const
     if constraints.priority is MatchPriority.MOST_MATCHED:
         assert len(result.pairs) == best_pairs
     assert abs(total - best_total) <= tolerance
+
+
+# Mostly `either` people: the rounds where sides matter, through the normal search and
+# through its linear-program path (forced; on rounds this small it would rarely run).
+EITHER_HEAVY = (Role.EITHER, Role.EITHER, Role.EITHER, Role.MENTOR, Role.MENTEE)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rounds(roles=EITHER_HEAVY), st.booleans())
+def test_either_people_reach_the_brute_force_optimum(
+    case: tuple[list[Candidate], Constraints], forced: bool
+) -> None:
+    people, constraints = case
+    if forced:
+        with lp_path():
+            result = match(people, constraints, seed=5, reference_date=ON)
+    else:
+        result = match(people, constraints, seed=5, reference_date=ON)
+    best_pairs, best_total = brute_force(people, constraints, Weights(), ON)
+    assert result.summary.optimal
+    assert objective(len(result.pairs), reference_total(result, people), constraints.priority) >= (
+        objective(best_pairs, best_total, constraints.priority)[0],
+        objective(best_pairs, best_total, constraints.priority)[1] - 0.001 * (best_pairs + 1),
+    )
+    if constraints.priority is MatchPriority.MOST_MATCHED:
+        assert len(result.pairs) == best_pairs
+    assert abs(reference_total(result, people) - best_total) <= 0.001 * (len(result.pairs) + 1)
 
 
 @settings(max_examples=100, deadline=None)

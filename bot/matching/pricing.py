@@ -1,0 +1,93 @@
+"""Reduced costs of every pair of the full weight matrix, one block of rows at a time.
+
+The linear program only ever sees a sparse set of candidate pairs; this is what makes
+its answer hold for the whole matrix. For duals (u, v, mu) a pair's reduced cost is
+`w - u_row - v_col - mu` (mu only with the pairs cut). From one pass it gives:
+
+- the bound of `Shape.bound`, valid for every matching of the full matrix;
+- the pairs worth adding to the candidates (positive reduced cost);
+- for each row, its pairs with the highest reduced costs, from which `keep` picks the
+  only pairs that can appear in a matching better than a given one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.matching.relax import BoolArray, Duals, FloatArray, IntArray, Shape
+
+BLOCK_CELLS = 2_000_000  # cells priced at once: bounds the temporaries to ~50 MB
+# A reduced cost above this is a pair the program should have had (weights are whole
+# numbers; HiGHS's duals are exact to far less than this).
+POSITIVE = 1e-3
+# Slack in the keep test for float rounding in sums of up to ~1e13.
+ROUNDING = 1e-2
+
+
+@dataclass(frozen=True)
+class Priced:
+    bound: float
+    row_slack: FloatArray  # per row: max(0, its highest reduced cost)
+    additions: IntArray  # keys (row * n_cols + col) of pairs with a positive reduced cost
+    top_keys: IntArray  # per row: keys of its `keep_per_row` highest reduced costs
+    top_costs: FloatArray  # their reduced costs (-inf where the row has fewer pairs)
+    complete: bool  # the top lists hold every pair (the matrix is that narrow)
+
+
+def price(
+    weights: FloatArray,
+    shape: Shape,
+    duals: Duals,
+    pair_cap: int | None,
+    *,
+    add_per_row: int,
+    keep_per_row: int,
+    unit: bool = False,
+) -> Priced:
+    """Price every pair of `weights` (0 = not allowed); `unit` prices weight 1 instead."""
+    n_rows, n_cols = weights.shape
+    mu = duals.mu if pair_cap is not None else 0.0
+    slack = np.zeros(n_rows)
+    keep = min(keep_per_row, n_cols)
+    add = min(add_per_row, keep)
+    top_keys = np.zeros((n_rows, keep), dtype=np.int64)
+    top_costs = np.zeros((n_rows, keep))
+    additions = []
+    step = max(1, BLOCK_CELLS // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        block = weights[start : start + step]
+        allowed = block > 0
+        gain = allowed.astype(np.float64) if unit else block
+        reduced = gain - duals.u[start : start + step, None] - duals.v[None, :] - mu
+        reduced[~allowed] = -np.inf
+        best = np.argpartition(-reduced, keep - 1, axis=1)[:, :keep]
+        costs = np.take_along_axis(reduced, best, axis=1)
+        order = np.argsort(-costs, axis=1, kind="stable")
+        best = np.take_along_axis(best, order, axis=1)
+        costs = np.take_along_axis(costs, order, axis=1)
+        rows = np.arange(start, start + len(block))
+        top_keys[rows] = rows[:, None] * n_cols + best
+        top_costs[rows] = costs
+        slack[rows] = np.maximum(costs[:, 0], 0.0)
+        wanted: BoolArray = costs[:, :add] > POSITIVE
+        additions.append(top_keys[rows, :add][wanted])
+    bound = shape.bound(duals, pair_cap, slack)
+    return Priced(bound, slack, np.concatenate(additions), top_keys, top_costs, keep == n_cols)
+
+
+def keep(priced: Priced, floor: float, limit: int) -> IntArray | None:
+    """Keys of every pair that can be in a matching weighing at least `floor`.
+
+    A matching that uses pair e of row r weighs at most bound - slack_r + rc_e (row r
+    holds e instead of its best pair), so only pairs with rc_e - slack_r >= floor -
+    bound can appear. None if that is more than `limit` pairs, or more than one row's
+    stored best (then the row's list would be incomplete).
+    """
+    threshold = floor - priced.bound - ROUNDING
+    kept = priced.top_costs - priced.row_slack[:, None] >= threshold
+    if (not priced.complete and kept[:, -1].any()) or int(kept.sum()) > limit:
+        return None
+    keys: IntArray = priced.top_keys[kept]
+    return keys

@@ -1,0 +1,201 @@
+"""The linear program of `relax` over a growing set of candidate pairs.
+
+Column generation solves it again after every few added pairs. scipy's public
+`linprog` starts each solve from nothing (2–4 s at 6,000 × 6,000); the HiGHS object
+that scipy bundles (`scipy.optimize._highspy`, scipy >= 1.15) keeps the last basis,
+so a re-solve after adding pairs takes a few thousand simplex pivots instead. That
+binding is private, so it is only used when present and behaving; otherwise every
+solve goes through `linprog`. Either way the answer is checked the same way: bounds
+come from the duals (`Shape.bound`), never from HiGHS's word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+from bot.matching.relax import (
+    Duals,
+    FloatArray,
+    IntArray,
+    Pairs,
+    Shape,
+    Solution,
+    constraints,
+)
+
+PRIMAL_ADDITIONS = 2_000  # at most this many new pairs: re-solve with primal simplex
+
+try:  # the private binding: absent before scipy 1.15, may move in later versions
+    from scipy.optimize._highspy import _core as _highs_core
+except ImportError:  # pragma: no cover - depends on the installed scipy
+    _highs_core = None
+
+
+class Program:
+    """max sum w x over the candidate pairs added so far (see `relax`)."""
+
+    def __init__(self, shape: Shape, *, pair_cap: int | None = None) -> None:
+        self.shape = shape
+        self.pair_cap = pair_cap
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.cols = np.zeros(0, dtype=np.int64)
+        self.gains = np.zeros(0)
+        self._warm: _WarmHighs | None = _WarmHighs.create(shape, pair_cap)
+        self._unsolved = 0  # pairs added since the last solve
+        self.last_work = 0  # what the last solve cost, in pairs (see `solve`)
+
+    @property
+    def pairs(self) -> Pairs:
+        """The candidates, in the order added (the order of `Solution.x`)."""
+        return Pairs(self.rows, self.cols)
+
+    def add(self, rows: IntArray, cols: IntArray, gains: FloatArray) -> None:
+        self.rows = np.concatenate([self.rows, rows])
+        self.cols = np.concatenate([self.cols, cols])
+        self.gains = np.concatenate([self.gains, gains])
+        self._unsolved += len(rows)
+        if self._warm is not None:
+            self._warm.add(rows, cols, gains)
+
+    def solve(self) -> Solution | None:
+        """The optimum over the candidates, with duals; None if it could not be solved.
+
+        `last_work` becomes the solve's cost in pairs, for budgets that do not depend
+        on the clock: every pair for a solve from scratch; for a warm re-solve, the
+        pairs added since plus one per constraint (refactoring the basis).
+        """
+        unsolved, self._unsolved = self._unsolved, 0
+        if self._warm is not None:
+            warm = self._warm.solved
+            solution = self._warm.solve(len(self.rows), unsolved)
+            if solution is not None:
+                n_constraints = self.shape.n_rows + self.shape.n_cols
+                self.last_work = unsolved + n_constraints if warm else len(self.rows)
+                return solution
+            self._warm = None  # something is off with the binding: stay on linprog
+        self.last_work = len(self.rows)
+        return _solve_cold(self.shape, self.pairs, self.gains, self.pair_cap)
+
+
+class _WarmHighs:
+    """HiGHS kept between solves: constraints first, then pairs added as columns."""
+
+    def __init__(self, highs: Any, shape: Shape, pair_cap: int | None) -> None:
+        self.highs = highs
+        self.shape = shape
+        self.pair_cap = pair_cap
+        self.solved = False
+
+    @classmethod
+    def create(cls, shape: Shape, pair_cap: int | None) -> _WarmHighs | None:
+        if _highs_core is None or not hasattr(_highs_core, "_Highs"):
+            return None
+        try:
+            highs = _highs_core._Highs()
+            highs.setOptionValue("output_flag", False)
+            rhs = [np.ones(shape.n_rows), shape.col_rhs]
+            if pair_cap is not None:
+                rhs.append(np.array([float(pair_cap)]))
+            upper = np.concatenate(rhs)
+            empty_int = np.zeros(0, dtype=np.int32)
+            highs.addRows(
+                len(upper),
+                np.full(len(upper), -np.inf),
+                upper,
+                0,
+                empty_int,
+                empty_int,
+                np.zeros(0),
+            )
+            n = shape.n_either
+            # y_i: +1 in their row, -k_i in their column (see `relax`).
+            index = np.column_stack([shape.either_row, shape.n_rows + shape.either_col])
+            value = np.column_stack([np.ones(n), -shape.capacity[shape.either_col]])
+            highs.addCols(
+                n,
+                np.zeros(n),
+                np.zeros(n),
+                np.ones(n),
+                2 * n,
+                np.arange(0, 2 * n, 2, dtype=np.int32),
+                index.ravel().astype(np.int32),
+                value.ravel(),
+            )
+        except Exception:  # pragma: no cover - a binding that changed shape
+            return None
+        return cls(highs, shape, pair_cap)
+
+    def add(self, rows: IntArray, cols: IntArray, gains: FloatArray) -> None:
+        n = len(rows)
+        if n == 0:
+            return
+        index = [rows, self.shape.n_rows + cols]
+        if self.pair_cap is not None:
+            index.append(np.full(n, self.shape.n_rows + self.shape.n_cols))
+        per_pair = len(index)
+        self.highs.addCols(
+            n,
+            -gains,
+            np.zeros(n),
+            np.full(n, np.inf),
+            per_pair * n,
+            np.arange(0, per_pair * n, per_pair, dtype=np.int32),
+            np.column_stack(index).ravel().astype(np.int32),
+            np.ones(per_pair * n),
+        )
+
+    def solve(self, n_pairs: int, added: int) -> Solution | None:
+        highs = self.highs
+        try:
+            # First solve: interior point (several times faster than simplex from
+            # scratch here), with crossover to a basis; then simplex from that basis:
+            # primal after a few added pairs (the basis stays feasible: tens of
+            # milliseconds), dual after many (primal takes tens of seconds then).
+            highs.setOptionValue("solver", "simplex" if self.solved else "ipm")
+            primal = self.solved and added <= PRIMAL_ADDITIONS
+            highs.setOptionValue("simplex_strategy", 4 if primal else 1)
+            highs.run()
+            if highs.getModelStatus() != _highs_core.HighsModelStatus.kOptimal:
+                return None
+            solution = highs.getSolution()
+            x = np.asarray(solution.col_value, dtype=np.float64)
+            marginals = -np.asarray(solution.row_dual, dtype=np.float64)
+        except Exception:  # pragma: no cover - a binding that changed shape
+            return None
+        shape = self.shape
+        if len(x) != shape.n_either + n_pairs or len(marginals) < shape.n_rows + shape.n_cols:
+            return None  # pragma: no cover
+        self.solved = True
+        return Solution(x[shape.n_either :], x[: shape.n_either], _duals(shape, marginals))
+
+
+def _solve_cold(
+    shape: Shape, pairs: Pairs, gains: FloatArray, pair_cap: int | None
+) -> Solution | None:
+    matrix, rhs = constraints(shape, pairs, pair_cap)
+    n_either = shape.n_either
+    upper = np.concatenate([np.full(len(pairs), np.inf), np.ones(n_either)])
+    # Interior point (with crossover to a vertex): several times faster than simplex
+    # on these assignment-shaped programs.
+    result = linprog(
+        np.concatenate([-gains, np.zeros(n_either)]),
+        A_ub=matrix,
+        b_ub=rhs,
+        bounds=np.column_stack([np.zeros(len(upper)), upper]),
+        method="highs-ipm",
+    )
+    if result.status != 0:
+        return None
+    marginals = -np.asarray(result.ineqlin.marginals, dtype=np.float64)
+    x = np.asarray(result.x, dtype=np.float64)
+    return Solution(x[: len(pairs)], x[len(pairs) :], _duals(shape, marginals))
+
+
+def _duals(shape: Shape, marginals: FloatArray) -> Duals:
+    marginals = np.maximum(marginals, 0.0)  # any duals >= 0 give a valid bound
+    n_rows, n_cols = shape.n_rows, shape.n_cols
+    cut = float(marginals[n_rows + n_cols]) if len(marginals) > n_rows + n_cols else 0.0
+    return Duals(marginals[:n_rows], marginals[n_rows : n_rows + n_cols], cut)
