@@ -2,7 +2,9 @@
 
 `match(candidates, constraints, weights, seed=..., reference_date=...)` returns the
 optimal pairs for one round with the reasons for each, why everyone else is unmatched,
-and what each rule cost. `csvio` and `command` add the offline `mentorbot match` command.
+and what each rule cost; `summary.optimal` says whether optimality was proven (always
+without `either` people; see `sides` for them). `csvio` and `command` add the offline
+`mentorbot match` command.
 """
 
 from bot.matching.matcher import Progress, match

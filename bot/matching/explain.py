@@ -8,7 +8,6 @@ from bot.matching.model import (
     Candidate,
     ConstraintCost,
     MatchResult,
-    MatchSummary,
     Rule,
     normalise_key,
 )
@@ -85,15 +84,17 @@ def cost_sentence(cost: ConstraintCost, *, gap: int) -> str:
     return f"allowing {rule} would give {pairs}, {cost.extra_score:+.1f} total score"
 
 
-def shortfall_note(summary: MatchSummary, solves: int) -> str:
-    """What an unproven result can be missing, from the bound in the summary."""
-    if summary.bound_pairs > summary.pairs:
-        more = summary.bound_pairs - summary.pairs
+def shortfall_note(
+    *, pairs: int, total_score: float, bound_pairs: int, bound_score: float, solves: int
+) -> str:
+    """What an unproven result can be missing at most, from the round's bound."""
+    if bound_pairs > pairs:
+        more = bound_pairs - pairs
         missing = f"at most {more} more pair{'' if more == 1 else 's'} could be matched"
     else:
         missing = (
             f"the best possible total score is at most "
-            f"{max(0.0, summary.bound_score - summary.total_score):.1f} points higher"
+            f"{max(0.0, bound_score - total_score):.1f} points higher"
         )
     return (
         f"the search for the best sides for 'either' people stopped at its work limit "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from collections import Counter
@@ -118,21 +117,31 @@ def match(
 
     bound_pairs, bound_units = round_.objective.split(solved.assignment.bound)
     pinned_units = sum(round(p.score * SCORE_UNITS) for p in pairs if p.pinned)
+    total_score = round(sum(p.score for p in pairs), 3)
+    bound_pairs += len(pins)
+    bound_score = (bound_units + pinned_units) / SCORE_UNITS
+    if not solved.assignment.optimal:
+        notes.append(
+            explain.shortfall_note(
+                pairs=len(pairs),
+                total_score=total_score,
+                bound_pairs=bound_pairs,
+                bound_score=bound_score,
+                solves=solved.assignment.lp_solves,
+            )
+        )
     summary = MatchSummary(
         people=len(candidates),
         pairs=len(pairs),
         people_matched=len(paired),
         unmatched=len(unmatched),
-        total_score=round(sum(p.score for p in pairs), 3),
+        total_score=total_score,
         optimal=solved.assignment.optimal,
-        bound_pairs=bound_pairs + len(pins),
-        bound_score=(bound_units + pinned_units) / SCORE_UNITS,
+        bound_pairs=bound_pairs,
+        bound_score=bound_score,
         constraint_costs=costs,
-        notes=(),
+        notes=tuple(notes),
     )
-    if not summary.optimal:
-        notes.append(explain.shortfall_note(summary, solved.assignment.lp_solves))
-    summary = dataclasses.replace(summary, notes=tuple(notes))
     return MatchResult(tuple(pairs), tuple(unmatched), summary)
 
 

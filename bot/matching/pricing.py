@@ -1,8 +1,9 @@
 """Reduced costs of every pair of the full weight matrix, one block of rows at a time.
 
-The linear program only ever sees a sparse set of candidate pairs; this is what makes
-its answer hold for the whole matrix. For duals (u, v, mu) a pair's reduced cost is
-`w - u_row - v_col - mu` (mu only with the pairs cut). From one pass it gives:
+The linear program only ever sees a sparse set of candidate pairs: `first_pairs` picks
+the first ones, and pricing is what makes its answer hold for the whole matrix. For
+duals (u, v, mu) a pair's reduced cost is `w - u_row - v_col - mu` (mu only with the
+pairs cut). From one pass, `price` gives:
 
 - the bound of `Shape.bound`, valid for every matching of the full matrix;
 - the pairs worth adding to the candidates (positive reduced cost);
@@ -91,3 +92,35 @@ def keep(priced: Priced, floor: float, limit: int) -> IntArray | None:
         return None
     keys: IntArray = priced.top_keys[kept]
     return keys
+
+
+def first_pairs(
+    weights: FloatArray, capacity: IntArray, *, best: int, random: int, rng: np.random.Generator
+) -> IntArray:
+    """Keys of the first candidates: each row's `best` heaviest allowed pairs, each
+    column's `best + capacity` heaviest, and `random` random allowed pairs per row.
+
+    The random ones matter: the heaviest pairs crowd onto popular mentors, and without
+    spread the first LP cannot match everyone, so its duals say little.
+    """
+    n_rows, n_cols = weights.shape
+    keys = []
+    per_row = min(best, n_cols)
+    step = max(1, BLOCK_CELLS // n_cols)
+    for start in range(0, n_rows, step):
+        block = weights[start : start + step]
+        top = np.argpartition(-block, per_row - 1, axis=1)[:, :per_row]
+        rows = np.arange(start, start + len(block))[:, None]
+        keys.append((rows * n_cols + top)[np.take_along_axis(block, top, axis=1) > 0])
+    per_col = min(best + int(capacity.max()), n_rows)
+    step = max(1, BLOCK_CELLS // n_rows)
+    for start in range(0, n_cols, step):
+        block = weights[:, start : start + step]
+        top = np.argpartition(-block, per_col - 1, axis=0)[:per_col]
+        cols = np.arange(start, start + block.shape[1])[None, :]
+        keys.append((top * n_cols + cols)[np.take_along_axis(block, top, axis=0) > 0])
+    sampled = rng.integers(0, n_cols, size=(n_rows, random)).ravel()
+    rows = np.repeat(np.arange(n_rows), random)
+    allowed = weights[rows, sampled] > 0
+    keys.append(rows[allowed] * n_cols + sampled[allowed])
+    return np.unique(np.concatenate(keys))

@@ -3,10 +3,11 @@
 Column generation solves it again after every few added pairs. scipy's public
 `linprog` starts each solve from nothing (2–4 s at 6,000 × 6,000); the HiGHS object
 that scipy bundles (`scipy.optimize._highspy`, scipy >= 1.15) keeps the last basis,
-so a re-solve after adding pairs takes a few thousand simplex pivots instead. That
-binding is private, so it is only used when present and behaving; otherwise every
-solve goes through `linprog`. Either way the answer is checked the same way: bounds
-come from the duals (`Shape.bound`), never from HiGHS's word.
+so a re-solve after adding pairs, changing the objective or adding the pairs cut takes
+a few thousand simplex pivots instead. That binding is private, so it is only used
+when present and behaving; otherwise every solve goes through `linprog`. Either way
+the answer is checked the same way: bounds come from the duals (`Shape.bound`), never
+from HiGHS's word.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from bot.matching.relax import (
+    BoolArray,
     Duals,
     FloatArray,
     IntArray,
@@ -27,6 +29,7 @@ from bot.matching.relax import (
 )
 
 PRIMAL_ADDITIONS = 2_000  # at most this many new pairs: re-solve with primal simplex
+FRESH_SHARE = 0.25  # more than this share of the pairs new: interior point from scratch
 
 try:  # the private binding: absent before scipy 1.15, may move in later versions
     from scipy.optimize._highspy import _core as _highs_core
@@ -37,13 +40,13 @@ except ImportError:  # pragma: no cover - depends on the installed scipy
 class Program:
     """max sum w x over the candidate pairs added so far (see `relax`)."""
 
-    def __init__(self, shape: Shape, *, pair_cap: int | None = None) -> None:
+    def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.pair_cap = pair_cap
+        self.pair_cap: int | None = None
         self.rows = np.zeros(0, dtype=np.int64)
         self.cols = np.zeros(0, dtype=np.int64)
         self.gains = np.zeros(0)
-        self._warm: _WarmHighs | None = _WarmHighs.create(shape, pair_cap)
+        self._warm: _WarmHighs | None = _WarmHighs.create(shape)
         self._unsolved = 0  # pairs added since the last solve
         self.last_work = 0  # what the last solve cost, in pairs (see `solve`)
 
@@ -60,56 +63,60 @@ class Program:
         if self._warm is not None:
             self._warm.add(rows, cols, gains)
 
-    def solve(self) -> Solution | None:
+    def cut(self, pair_cap: int) -> None:
+        """From now on, at most `pair_cap` pairs (a proven bound, see `relax`)."""
+        self.pair_cap = pair_cap
+        if self._warm is not None:
+            self._warm.cut(pair_cap, len(self.rows))
+
+    def solve(self, *, mentor: BoolArray | None = None, unit: bool = False) -> Solution | None:
         """The optimum over the candidates, with duals; None if it could not be solved.
 
+        For this solve only, `mentor` fixes every `either` person's side (True: mentor),
+        which makes the program bipartite and its optimum a whole matching; `unit`
+        weighs every pair 1, which bounds the number of pairs.
         `last_work` becomes the solve's cost in pairs, for budgets that do not depend
         on the clock: every pair for a solve from scratch; for a warm re-solve, the
         pairs added since plus one per constraint (refactoring the basis).
         """
         unsolved, self._unsolved = self._unsolved, 0
+        gains = np.ones(len(self.rows)) if unit else self.gains
         if self._warm is not None:
             warm = self._warm.solved
-            solution = self._warm.solve(len(self.rows), unsolved)
+            solution = self._warm.solve(self.gains, unsolved, mentor=mentor, unit=unit)
             if solution is not None:
                 n_constraints = self.shape.n_rows + self.shape.n_cols
                 self.last_work = unsolved + n_constraints if warm else len(self.rows)
                 return solution
             self._warm = None  # something is off with the binding: stay on linprog
         self.last_work = len(self.rows)
-        return _solve_cold(self.shape, self.pairs, self.gains, self.pair_cap)
+        return _solve_cold(self.shape, self.pairs, gains, self.pair_cap, mentor)
 
 
 class _WarmHighs:
-    """HiGHS kept between solves: constraints first, then pairs added as columns."""
+    """HiGHS kept between solves: the constraints, one column per either person, then
+    one per candidate pair, in the order added."""
 
-    def __init__(self, highs: Any, shape: Shape, pair_cap: int | None) -> None:
+    def __init__(self, highs: Any, shape: Shape) -> None:
         self.highs = highs
         self.shape = shape
-        self.pair_cap = pair_cap
+        self.cut_row: int | None = None
         self.solved = False
+        # The basis after an added row is no longer primal feasible: the dual
+        # simplex's case (primal can take a thousand times longer).
+        self.dual_next = False
 
     @classmethod
-    def create(cls, shape: Shape, pair_cap: int | None) -> _WarmHighs | None:
+    def create(cls, shape: Shape) -> _WarmHighs | None:
         if _highs_core is None or not hasattr(_highs_core, "_Highs"):
-            return None
+            return None  # pragma: no cover - depends on the installed scipy
         try:
             highs = _highs_core._Highs()
             highs.setOptionValue("output_flag", False)
-            rhs = [np.ones(shape.n_rows), shape.col_rhs]
-            if pair_cap is not None:
-                rhs.append(np.array([float(pair_cap)]))
-            upper = np.concatenate(rhs)
+            upper = np.concatenate([np.ones(shape.n_rows), shape.col_rhs])
             empty_int = np.zeros(0, dtype=np.int32)
-            highs.addRows(
-                len(upper),
-                np.full(len(upper), -np.inf),
-                upper,
-                0,
-                empty_int,
-                empty_int,
-                np.zeros(0),
-            )
+            n = len(upper)
+            highs.addRows(n, np.full(n, -np.inf), upper, 0, empty_int, empty_int, np.zeros(0))
             n = shape.n_either
             # y_i: +1 in their row, -k_i in their column (see `relax`).
             index = np.column_stack([shape.either_row, shape.n_rows + shape.either_col])
@@ -126,15 +133,15 @@ class _WarmHighs:
             )
         except Exception:  # pragma: no cover - a binding that changed shape
             return None
-        return cls(highs, shape, pair_cap)
+        return cls(highs, shape)
 
     def add(self, rows: IntArray, cols: IntArray, gains: FloatArray) -> None:
         n = len(rows)
         if n == 0:
             return
         index = [rows, self.shape.n_rows + cols]
-        if self.pair_cap is not None:
-            index.append(np.full(n, self.shape.n_rows + self.shape.n_cols))
+        if self.cut_row is not None:
+            index.append(np.full(n, self.cut_row))
         per_pair = len(index)
         self.highs.addCols(
             n,
@@ -147,44 +154,87 @@ class _WarmHighs:
             np.ones(per_pair * n),
         )
 
-    def solve(self, n_pairs: int, added: int) -> Solution | None:
+    def cut(self, pair_cap: int, n_pairs: int) -> None:
+        columns = (self.shape.n_either + np.arange(n_pairs)).astype(np.int32)
+        self.highs.addRow(-np.inf, float(pair_cap), n_pairs, columns, np.ones(n_pairs))
+        self.cut_row = self.shape.n_rows + self.shape.n_cols
+        self.dual_next = True
+
+    def solve(
+        self, gains: FloatArray, added: int, *, mentor: BoolArray | None, unit: bool
+    ) -> Solution | None:
         highs = self.highs
+        n_either, n_pairs = self.shape.n_either, len(gains)
+        either = np.arange(n_either, dtype=np.int32)
+        pairs = (n_either + np.arange(n_pairs)).astype(np.int32)
         try:
-            # First solve: interior point (several times faster than simplex from
-            # scratch here), with crossover to a basis; then simplex from that basis:
-            # primal after a few added pairs (the basis stays feasible: tens of
-            # milliseconds), dual after many (primal takes tens of seconds then).
-            highs.setOptionValue("solver", "simplex" if self.solved else "ipm")
-            primal = self.solved and added <= PRIMAL_ADDITIONS
+            # A solve with fixed sides or unit weights is a detour: the basis before it
+            # is restored after it, still the best start for the program itself.
+            detour = mentor is not None or unit
+            basis = highs.getBasis() if detour and self.solved else None
+            if mentor is not None:
+                fixed = mentor.astype(np.float64)
+                highs.changeColsBounds(n_either, either, fixed, fixed)
+            if unit:
+                highs.changeColsCost(n_pairs, pairs, -np.ones(n_pairs))
+            # First solve, or after many new pairs: interior point (several times
+            # faster than simplex from scratch here, or from a basis that far off),
+            # with crossover to a basis. Otherwise simplex from the last basis: primal
+            # after a few new pairs or a changed objective (the basis stays feasible:
+            # milliseconds), dual after more pairs, a changed bound or a new row.
+            afresh = not self.solved or added > FRESH_SHARE * n_pairs
+            highs.setOptionValue("solver", "ipm" if afresh else "simplex")
+            primal = (
+                self.solved
+                and (added <= PRIMAL_ADDITIONS or unit)
+                and mentor is None
+                and not self.dual_next
+            )
             highs.setOptionValue("simplex_strategy", 4 if primal else 1)
             highs.run()
-            if highs.getModelStatus() != _highs_core.HighsModelStatus.kOptimal:
-                return None
+            optimal = highs.getModelStatus() == _highs_core.HighsModelStatus.kOptimal
             solution = highs.getSolution()
             x = np.asarray(solution.col_value, dtype=np.float64)
             marginals = -np.asarray(solution.row_dual, dtype=np.float64)
+            if mentor is not None:
+                highs.changeColsBounds(n_either, either, np.zeros(n_either), np.ones(n_either))
+            if unit:
+                highs.changeColsCost(n_pairs, pairs, -gains)
+            if basis is not None:
+                highs.setBasis(basis)
         except Exception:  # pragma: no cover - a binding that changed shape
             return None
+        if not detour:
+            self.dual_next = False
         shape = self.shape
-        if len(x) != shape.n_either + n_pairs or len(marginals) < shape.n_rows + shape.n_cols:
+        if not optimal or len(x) != n_either + n_pairs:
+            return None
+        if len(marginals) < shape.n_rows + shape.n_cols:
             return None  # pragma: no cover
         self.solved = True
-        return Solution(x[shape.n_either :], x[: shape.n_either], _duals(shape, marginals))
+        return Solution(x[n_either:], x[:n_either], _duals(shape, marginals))
 
 
 def _solve_cold(
-    shape: Shape, pairs: Pairs, gains: FloatArray, pair_cap: int | None
+    shape: Shape,
+    pairs: Pairs,
+    gains: FloatArray,
+    pair_cap: int | None,
+    mentor: BoolArray | None,
 ) -> Solution | None:
     matrix, rhs = constraints(shape, pairs, pair_cap)
     n_either = shape.n_either
     upper = np.concatenate([np.full(len(pairs), np.inf), np.ones(n_either)])
+    lower = np.zeros(len(upper))
+    if mentor is not None:
+        upper[len(pairs) :] = lower[len(pairs) :] = mentor
     # Interior point (with crossover to a vertex): several times faster than simplex
     # on these assignment-shaped programs.
     result = linprog(
         np.concatenate([-gains, np.zeros(n_either)]),
         A_ub=matrix,
         b_ub=rhs,
-        bounds=np.column_stack([np.zeros(len(upper)), upper]),
+        bounds=np.column_stack([lower, upper]),
         method="highs-ipm",
     )
     if result.status != 0:

@@ -10,9 +10,10 @@ Rows are the people who may be a mentee, columns the people who may be a mentor;
     x_e >= 0, 0 <= y_i <= 1    (binary in the integer program)
 
 y_i = 1 puts person i on the mentor side: their column may then take up to k_i mentees
-and their row none, so nobody is used on both sides. The `pairs` cut is optional: a
-most-matched round adds it once P is proven to be the most pairs possible, which
-removes the half pairs a fractional solution could otherwise count.
+and their row none, so nobody is used on both sides. The `pairs` cut is optional: it
+is added once P is proven to be the most pairs possible (the same program with every
+pair weighing 1, rounded down), and removes the half pairs of an odd cycle that a
+fractional solution could otherwise count.
 
 `Shape` also turns any non-negative duals into an upper bound (see `Shape.bound`), so
 a bound never depends on HiGHS having been exact, only on float arithmetic.
@@ -21,6 +22,10 @@ a bound never depends on HiGHS having been exact, only on float arithmetic.
 from __future__ import annotations
 
 import math
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,7 +116,7 @@ class Duals:
 
 @dataclass(frozen=True)
 class Pairs:
-    """Candidate pairs: matrix positions and their weights."""
+    """Candidate pairs, as matrix positions (a key is row * n_cols + col)."""
 
     rows: IntArray
     cols: IntArray
@@ -119,10 +124,6 @@ class Pairs:
     @classmethod
     def from_keys(cls, keys: IntArray, n_cols: int) -> Pairs:
         return cls(keys // n_cols, keys % n_cols)
-
-    def keys(self, n_cols: int) -> IntArray:
-        keys: IntArray = self.rows * n_cols + self.cols
-        return keys
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -168,21 +169,47 @@ def solve_milp(
     fixed = ~np.isnan(sides)
     lower[len(pairs) :][fixed] = sides[fixed]
     upper[len(pairs) :][fixed] = sides[fixed]
-    result = milp(
-        np.concatenate([-weights, np.zeros(shape.n_either)]),
-        constraints=rules,
-        integrality=np.ones(n_vars),
-        bounds=Bounds(lower, upper),
-        # mip_rel_gap 0: stop only at the proven optimum (weights are whole numbers,
-        # which HiGHS detects, so its bound rounds down to the optimum).
-        options={"mip_rel_gap": 0.0, "node_limit": node_limit, "presolve": True},
-    )
+    with _quiet_stdout():
+        result = milp(
+            np.concatenate([-weights, np.zeros(shape.n_either)]),
+            constraints=rules,
+            integrality=np.ones(n_vars),
+            bounds=Bounds(lower, upper),
+            # mip_rel_gap 0: stop only at the proven optimum (weights are whole
+            # numbers, which HiGHS detects, so its bound rounds down to the optimum).
+            # Presolve takes 5 times longer than the solve itself on these programs.
+            options={"mip_rel_gap": 0.0, "node_limit": node_limit, "presolve": False},
+        )
     if result.status == 2:  # infeasible: no solution at all over these pairs
         return True, None
     if result.x is None:
         return False, None
     solution = np.rint(np.asarray(result.x, dtype=np.float64))
     return result.status == 0, Solution(solution[: len(pairs)], solution[len(pairs) :], None)
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null for the duration.
+
+    HiGHS's MIP solver prints a stray debug line ("HighsMipSolverData::
+    transformNewIntegerFeasibleSolution tmpSolver.run();") straight to the C-level
+    standard output whatever its options say, and `mentorbot match` writes its report
+    there. Nothing else in this package writes during a solve.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no file descriptor 1 (embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def constraints(

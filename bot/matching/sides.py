@@ -12,7 +12,8 @@ the `either` person twice. The search, cheapest step first:
    pairs (HiGHS, warm-started: `program`), priced over the full matrix by `pricing`;
    pairs with a positive reduced cost join the candidates and it is solved again.
    Every round's duals give a bound valid for the whole matrix.
-3. Incumbents. An integral LP solution, or the LP's sides rounded and the exact
+3. Incumbents. An integral LP solution, or the LP's sides rounded and the LP solved
+   again with them fixed (then bipartite, so whole); failing that, the exact
    assignment for those sides over the full matrix (`assign`).
 4. Proof. The duals leave few pairs that can appear in a matching better than the
    incumbent (`pricing.keep`). If the LP is integral, those pairs join the candidates:
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.matching.assign import Assignment, assign
-from bot.matching.pricing import ROUNDING, keep, price
+from bot.matching.pricing import ROUNDING, first_pairs, keep, price
 from bot.matching.program import Program
 from bot.matching.relax import (
     BoolArray,
@@ -60,12 +61,12 @@ KEEP_PER_ROW = 128  # pairs per row the proof may keep
 MAX_KEPT = 100_000  # pairs the proof may keep (they join the LP when it is integral)
 MILP_KEPT = 20_000  # ... or go to the integer program, when it is not
 MILP_NODES = 200  # branch-and-bound nodes it may use (not time: results stay repeatable)
-LP_WORK = 1_500_000  # candidate pairs summed over the linear programs of one search
-# Pricing slack (as a share of the bound) below which the LP's sides are worth rounding,
-# and below which a fractional number of pairs is the LP's own, not missing candidates.
-ROUND_SLACK = 1e-5
+LP_WORK = 800_000  # work budget of one search: pairs over its LP solves (`Program.solve`)
+# Pricing slack (as a share of the bound) below which the LP's sides are worth rounding
+# for a first incumbent, and below which a fractional number of pairs is the LP's own,
+# not the sign of missing candidates.
+ROUND_SLACK = 1e-6
 SETTLED_SLACK = 1e-6
-BLOCK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ class _Search:
     def _generate(self, first: IntArray, lp_work: int) -> bool:
         """Column generation until proven (True), out of work or out of pairs to add."""
         n_cols = self.weights.shape[1]
-        program = self._program(first, None)
+        program = Program(self.shape)
+        program.add(first // n_cols, first % n_cols, self.weights[first // n_cols, first % n_cols])
         candidates = first  # sorted keys of the program's pairs
         pair_cap: int | None = None  # proven most pairs, once the LP needed it
         # (floor, pairs): every matching weighing `floor` or more uses only these pairs.
@@ -192,33 +194,32 @@ class _Search:
             )
             self.bound = min(self.bound, priced.bound)
             slack = math.fsum(priced.row_slack.tolist())
+            pairs_count = float(lp.x.sum())
+            if (
+                pair_cap is None
+                and slack <= SETTLED_SLACK * priced.bound
+                and abs(pairs_count - round(pairs_count)) > ROUNDING
+            ):
+                # The LP counts a fraction of a pair (an odd cycle of half pairs):
+                # bound the number of pairs on its own, and cut the LP there.
+                pair_cap, candidates = self._max_pairs(program, candidates, lp_work)
+                if self.pair_step is not None:
+                    self.bound = min(self.bound, self._pairs_bound(pair_cap))
+                if pair_cap < pairs_count - ROUNDING:
+                    program.cut(pair_cap)
+                    continue
             converged = len(np.setdiff1d(priced.additions, candidates)) == 0
             if not lp.integral and (
                 converged or (self.best is None and slack <= ROUND_SLACK * priced.bound)
             ):
-                # Rounding costs an assignment over the whole matrix (seconds at 6,000
-                # × 6,000): only when the LP has stopped moving, or to get a first
-                # incumbent once it nearly has.
-                self._offer(self.with_sides(_rounded(lp.y, self.shape.side_costs(lp.duals))))
+                # Only when the LP has stopped moving, or for a first incumbent once it
+                # nearly has: before that its sides mean little.
+                self._round(program, lp)
             additions = [priced.additions]
             best = self.best
             if best is not None:
                 if self.bound - best.value < 1 - ROUNDING:
                     return True
-                pairs_count = float(lp.x.sum())
-                if (
-                    pair_cap is None
-                    and slack <= SETTLED_SLACK * priced.bound
-                    and abs(pairs_count - round(pairs_count)) > ROUNDING
-                ):
-                    # The LP counts a fraction of a pair (an odd cycle of half pairs):
-                    # bound the number of pairs on its own, and cut the LP there.
-                    pair_cap = self._max_pairs(candidates, lp_work)
-                    if self.pair_step is not None:
-                        self.bound = min(self.bound, self._pairs_bound(pair_cap))
-                    if pair_cap < pairs_count - ROUNDING:
-                        program = self._program(candidates, pair_cap)
-                        continue
                 kept = keep(priced, best.value + 1, MAX_KEPT)
                 if kept is not None:
                     # A fractional LP needs the integer program; for an integral one it
@@ -238,18 +239,24 @@ class _Search:
             candidates = np.union1d(candidates, new)
         return False
 
-    def _program(self, keys: IntArray, pair_cap: int | None, *, unit: bool = False) -> Program:
-        n_cols = self.weights.shape[1]
-        program = Program(self.shape, pair_cap=pair_cap)
-        rows, cols = keys // n_cols, keys % n_cols
-        program.add(rows, cols, np.ones(len(keys)) if unit else self.weights[rows, cols])
-        return program
-
-    def _solve(self, program: Program) -> Solution | None:
+    def _solve(
+        self, program: Program, *, mentor: BoolArray | None = None, unit: bool = False
+    ) -> Solution | None:
         self.solves += 1
-        solution = program.solve()
+        solution = program.solve(mentor=mentor, unit=unit)
         self.work += program.last_work
         return solution
+
+    def _round(self, program: Program, lp: Solution) -> None:
+        """An incumbent from the LP's sides, rounded: the best matching of the candidates
+        for those sides (the LP again, now bipartite, so whole), or if that fails, of
+        the whole matrix (an assignment: exact, but seconds at 6,000 × 6,000).
+        """
+        assert lp.duals is not None
+        mentor = _rounded(lp.y, self.shape.side_costs(lp.duals))
+        fixed = self._solve(program, mentor=mentor)
+        if fixed is None or not fixed.integral or not self._offer_solution(program.pairs, fixed):
+            self._offer(self.with_sides(mentor))
 
     def with_sides(self, mentor: BoolArray) -> _Matching:
         """The exact best matching with each `either` person on the given side."""
@@ -267,41 +274,29 @@ class _Search:
         return _Matching(rows, cols, float(self.weights[rows, cols].sum()))
 
     def _first_candidates(self, seeds: list[_Matching]) -> IntArray:
-        """Each row's and column's best pairs, random allowed ones, and the seeds' pairs."""
-        weights = self.weights
-        n_rows, n_cols = weights.shape
-        keys = [m.rows * n_cols + m.cols for m in seeds]
-        if self.best is not None:
-            keys.append(self.best.rows * n_cols + self.best.cols)
-        per_row = min(FIRST_BEST, n_cols)
-        step = max(1, BLOCK_CELLS // n_cols)
-        for start in range(0, n_rows, step):
-            block = weights[start : start + step]
-            top = np.argpartition(-block, per_row - 1, axis=1)[:, :per_row]
-            rows = np.arange(start, start + len(block))[:, None]
-            keys.append((rows * n_cols + top)[np.take_along_axis(block, top, axis=1) > 0])
-        per_col = min(FIRST_BEST + int(self.capacity.max()), n_rows)
-        step = max(1, BLOCK_CELLS // n_rows)
-        for start in range(0, n_cols, step):
-            block = weights[:, start : start + step]
-            top = np.argpartition(-block, per_col - 1, axis=0)[:per_col]
-            cols = np.arange(start, start + block.shape[1])[None, :]
-            keys.append((top * n_cols + cols)[np.take_along_axis(block, top, axis=0) > 0])
-        sampled = self.rng.integers(0, n_cols, size=(n_rows, FIRST_RANDOM))
-        rows = np.repeat(np.arange(n_rows), FIRST_RANDOM)
-        allowed = weights[rows, sampled.ravel()] > 0
-        keys.append(rows[allowed] * n_cols + sampled.ravel()[allowed])
+        """The pairs of `first_pairs`, and those of the seeds and the incumbent."""
+        n_cols = self.weights.shape[1]
+        matchings = [*seeds, *([self.best] if self.best is not None else [])]
+        keys = [m.rows * n_cols + m.cols for m in matchings]
+        keys.append(
+            first_pairs(
+                self.weights, self.capacity, best=FIRST_BEST, random=FIRST_RANDOM, rng=self.rng
+            )
+        )
         return np.unique(np.concatenate(keys))
 
     def _offer(self, candidate: _Matching) -> None:
         if self.best is None or candidate.value > self.best.value:
             self.best = candidate
 
-    def _offer_solution(self, pairs: Pairs, solution: Solution) -> None:
+    def _offer_solution(self, pairs: Pairs, solution: Solution) -> bool:
+        """Offer a whole LP or integer-program solution; False if it is not valid."""
         chosen = solution.x > 0.5
         rows, cols = pairs.rows[chosen], pairs.cols[chosen]
-        if self._valid(rows, cols):
-            self._offer(self._matching(rows, cols))
+        if not self._valid(rows, cols):
+            return False
+        self._offer(self._matching(rows, cols))
+        return True
 
     def _valid(self, rows: IntArray, cols: IntArray) -> bool:
         """Every row once, every column within capacity, nobody on both sides."""
@@ -338,15 +333,17 @@ class _Search:
         assert self.pair_step is not None
         return self.pair_step * (pair_cap + 1) - 1
 
-    def _max_pairs(self, candidates: IntArray, lp_work: int) -> int:
-        """An upper bound on the number of pairs: the LP with every pair weighing 1."""
+    def _max_pairs(
+        self, program: Program, candidates: IntArray, lp_work: int
+    ) -> tuple[int, IntArray]:
+        """An upper bound on the number of pairs: the LP with every pair weighing 1,
+        priced like the other; its pairs join the candidates (returned)."""
         n_cols = self.weights.shape[1]
-        program = self._program(candidates, None, unit=True)
         bound = math.inf
         while True:
-            lp = self._solve(program)
+            lp = self._solve(program, unit=True)
             if lp is None or lp.duals is None:
-                return int(self.weights.shape[0])
+                return int(self.weights.shape[0]), candidates
             priced = price(
                 self.weights,
                 self.shape,
@@ -359,8 +356,8 @@ class _Search:
             bound = min(bound, priced.bound)
             new = np.setdiff1d(priced.additions, candidates)
             if len(new) == 0 or self.work >= lp_work:
-                return math.floor(bound + ROUNDING)
-            program.add(new // n_cols, new % n_cols, np.ones(len(new)))
+                return math.floor(bound + ROUNDING), candidates
+            program.add(new // n_cols, new % n_cols, self.weights[new // n_cols, new % n_cols])
             candidates = np.union1d(candidates, new)
 
     def _prove(

@@ -111,7 +111,7 @@ def test_total_equals_the_brute_force_optimum(case: tuple[list[Candidate], Const
 EITHER_HEAVY = (Role.EITHER, Role.EITHER, Role.EITHER, Role.MENTOR, Role.MENTEE)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(rounds(roles=EITHER_HEAVY), st.booleans())
 def test_either_people_reach_the_brute_force_optimum(
     case: tuple[list[Candidate], Constraints], forced: bool

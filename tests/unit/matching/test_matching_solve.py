@@ -18,6 +18,7 @@ from matching_reference import lp_path
 
 from bot.domain import CareerStage, Role
 from bot.matching import Candidate, match, program, sides
+from bot.matching.assign import Assignment
 from bot.matching.pricing import keep, price
 from bot.matching.relax import Duals, Shape
 from bot.matching.sides import solve_sides
@@ -83,7 +84,7 @@ def weighted(case: Instance, pair_step: float | None) -> Instance:
     return Instance(case.weights + extra, case.capacity, case.row_person, case.col_person)
 
 
-def solve(case: Instance, pair_step: float | None = None, seed: int = 0) -> sides.Assignment:
+def solve(case: Instance, pair_step: float | None = None, seed: int = 0) -> Assignment:
     return solve_sides(
         case.weights,
         case.capacity,
@@ -104,7 +105,7 @@ def is_valid(case: Instance, rows: np.ndarray, cols: np.ndarray) -> bool:
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(instances(), st.sampled_from([None, 1000.0]), st.integers(0, 3))
 def test_the_lp_path_proves_the_brute_force_optimum(
     case: Instance, pair_step: float | None, seed: int
@@ -117,7 +118,7 @@ def test_the_lp_path_proves_the_brute_force_optimum(
     assert result.value == result.bound == brute_force(case)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(instances(), st.data())
 def test_any_duals_bound_every_matching(case: Instance, data: st.DataObject) -> None:
     # The bound the proof rests on: for any duals >= 0 (not only optimal ones), no
@@ -133,7 +134,7 @@ def test_any_duals_bound_every_matching(case: Instance, data: st.DataObject) -> 
     assert brute_force(case) <= priced.bound + 1e-9
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(instances(), st.data())
 def test_kept_pairs_hold_every_better_matching(case: Instance, data: st.DataObject) -> None:
     shape = Shape.build(case.capacity, case.row_person, case.col_person)
