@@ -159,33 +159,15 @@ def enrollment_modal(
     ]
     if skills:
         blocks += [
-            InputBlock(
-                block_id=ids.ENROLL_TEACHES.block_id,
-                label="Skills I can share",
+            _skill_input(
+                ids.ENROLL_TEACHES, "Skills I can share", skills, draft.teaches,
                 hint="Reverse mentors: pick at least one. Leaders: what could you offer back?",
-                optional=True,
-                element=skill_multi_select(
-                    ids.ENROLL_TEACHES,
-                    skills=skills,
-                    selected=draft.teaches,
-                    placeholder="Pick or search",
-                    max_selected=MAX_SKILLS_PER_SIDE,
-                ),
             ),
-            InputBlock(
-                block_id=ids.ENROLL_LEARNS.block_id,
-                label="Skills I want to learn",
+            _skill_input(
+                ids.ENROLL_LEARNS, "Skills I want to learn", skills, draft.learns,
                 hint="Leaders: pick at least one.",
-                optional=True,
-                element=skill_multi_select(
-                    ids.ENROLL_LEARNS,
-                    skills=skills,
-                    selected=draft.learns,
-                    placeholder="Pick or search",
-                    max_selected=MAX_SKILLS_PER_SIDE,
-                ),
             ),
-        ]
+        ]  # fmt: skip
     blocks += [
         InputBlock(
             block_id=ids.ENROLL_GOALS.block_id,
@@ -242,3 +224,27 @@ def loading_modal(title: str = "Join reverse mentoring") -> dict[str, Any]:
         blocks=[SectionBlock(text=MarkdownTextObject(text="One moment…"))],
     )
     return view.to_dict()
+
+
+def _skill_input(
+    field: ids.InputId,
+    label: str,
+    skills: Sequence[SkillOption],
+    selected: frozenset[int],
+    *,
+    hint: str,
+) -> InputBlock:
+    """One of the two skill pickers: what I can share, what I want to learn."""
+    return InputBlock(
+        block_id=field.block_id,
+        label=label,
+        hint=hint,
+        optional=True,
+        element=skill_multi_select(
+            field,
+            skills=skills,
+            selected=selected,
+            placeholder="Pick or search",
+            max_selected=MAX_SKILLS_PER_SIDE,
+        ),
+    )
