@@ -89,3 +89,4 @@ class DeliveryStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a worker until lease_until
     SENT = "sent"
     FAILED = "failed"  # permanent error, reason recorded
+    DROPPED = "dropped"  # no longer timely or wanted; dropped by a decision, reason recorded

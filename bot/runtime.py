@@ -30,16 +30,23 @@ class Runtime:
     deliverer: Deliverer
     admins: AdminDirectory
     _sweep: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
+    _more_queued: bool = field(default=False, init=False, repr=False)
 
     def deliver_soon(self) -> None:
         """Send what a handler just queued now, not at the next tick.
 
-        A sweep already under way claims again after each batch, so it picks the new
-        rows up; the periodic sweep catches anything that slips past both.
+        A sweep under way may already have made its last claim, so it is asked to
+        sweep once more rather than trusted to see the new rows.
         """
+        self._more_queued = True
         if self._sweep is None or self._sweep.done():
-            self._sweep = asyncio.get_running_loop().create_task(self.deliverer.sweep())
+            self._sweep = asyncio.get_running_loop().create_task(self._sweep_while_queued())
             self._sweep.add_done_callback(_log_failure)
+
+    async def _sweep_while_queued(self) -> None:
+        while self._more_queued:
+            self._more_queued = False
+            await self.deliverer.sweep()
 
     async def close(self) -> None:
         if self._sweep is not None:

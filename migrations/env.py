@@ -35,7 +35,10 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 def _run(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         # Persistent in the file: readers never block the writer, in every process.
-        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        # On the raw connection: SQLite refuses to change the journal inside a transaction.
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
     if connection.dialect.name == "postgresql":
         # Two dynos starting together: the second waits here, then finds head.
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})

@@ -5,12 +5,14 @@ Times are stored as UTC (see UTCDateTime); enums by their string values.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -27,11 +29,14 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain import (
+    CheckinAnswer,
     DeliveryStatus,
     MatchPriority,
     MembershipStatus,
     PairStatus,
+    Role,
     RoundStatus,
+    SkillKind,
     StoryStatus,
 )
 
@@ -46,6 +51,22 @@ NAMING_CONVENTION = {
 
 TEAM_ID = String(32)
 SLACK_ID = String(32)
+
+
+def one_of(column: str, values: type[enum.StrEnum], *, nullable: bool = False) -> CheckConstraint:
+    """A CHECK that a column holds one of an enum's values (named `<column>_valid`)."""
+    listed = ", ".join(f"'{v.value}'" for v in values)
+    rule = f"{column} IN ({listed})"
+    if nullable:
+        rule = f"{column} IS NULL OR {rule}"
+    return CheckConstraint(rule, name=f"{column}_valid")
+
+
+def between(column: str, low: int, high: int, *, nullable: bool = False) -> CheckConstraint:
+    rule = f"{column} BETWEEN {low} AND {high}"
+    if nullable:
+        rule = f"{column} IS NULL OR {rule}"
+    return CheckConstraint(rule, name=f"{column}_range")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -87,7 +108,14 @@ class WorkspaceRow(Base):
 
 class ProgramRow(Base):
     __tablename__ = "programs"
-    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "name"),
+        between("cadence_days", 1, 365),
+        between("round_weeks", 1, 104),
+        between("min_stage_gap", 0, 4),
+        between("min_leader_stage", 1, 5),
+        one_of("priority", MatchPriority),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
@@ -125,7 +153,10 @@ class PersonRow(Base):
     """A workspace member's profile, entered once and shared by their programs."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id"),
+        between("career_stage", 1, 5, nullable=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
@@ -139,18 +170,22 @@ class PersonRow(Base):
     manager_slack_id: Mapped[str | None] = mapped_column(SLACK_ID)
     is_workspace_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When name, title and zone were last read from Slack; None: never read (users.info
+    # failed), so they are defaults to be refreshed before anything is scheduled from them.
+    profile_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
 class PersonSkillRow(Base):
     __tablename__ = "person_skills"
+    __table_args__ = (one_of("kind", SkillKind),)
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
     )
     skill_id: Mapped[int] = mapped_column(
-        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # SkillKind
     team_id: Mapped[str] = mapped_column(TEAM_ID)
@@ -158,12 +193,18 @@ class PersonSkillRow(Base):
 
 class MembershipRow(Base):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("program_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("program_id", "person_id"),
+        one_of("role", Role),
+        one_of("status", MembershipStatus),
+        between("max_mentees", 1, 10),
+        between("cadence_days", 1, 365, nullable=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(8))  # Role
     max_mentees: Mapped[int] = mapped_column(Integer, default=1)
     cadence_days: Mapped[int | None] = mapped_column(Integer)
@@ -175,7 +216,7 @@ class MembershipRow(Base):
 
 class RoundRow(Base):
     __tablename__ = "rounds"
-    __table_args__ = (UniqueConstraint("program_id", "number"),)
+    __table_args__ = (UniqueConstraint("program_id", "number"), one_of("status", RoundStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
@@ -194,14 +235,21 @@ class PairRow(Base):
     """Partners in one round. People are nulled, not deleted, when one erases their data."""
 
     __tablename__ = "pairs"
-    __table_args__ = (UniqueConstraint("round_id", "mentor_id", "mentee_id"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "mentor_id", "mentee_id"),
+        one_of("status", PairStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    mentee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    mentee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     score: Mapped[float] = mapped_column(Float, default=0.0)
     shared_skills: Mapped[list[str]] = mapped_column(default=list)
     reasons: Mapped[list[str]] = mapped_column(default=list)
@@ -216,12 +264,17 @@ class CheckinRow(Base):
     """One "did you meet?" question to one partner for one period."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("pair_id", "person_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("pair_id", "person_id", "sequence"),
+        one_of("answer", CheckinAnswer, nullable=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     sequence: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
     answer: Mapped[str | None] = mapped_column(String(12))  # CheckinAnswer
@@ -233,7 +286,7 @@ class MeetingRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
     met_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
@@ -243,10 +296,11 @@ class ReflectionRow(Base):
     """Private to its author unless `shared`."""
 
     __tablename__ = "reflections"
+    __table_args__ = (between("rating", 1, 5, nullable=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
     learned: Mapped[str] = mapped_column(Text, default="")
     taught: Mapped[str] = mapped_column(Text, default="")
@@ -259,12 +313,13 @@ class StoryRow(Base):
     """A success story; posted only once both partners consent."""
 
     __tablename__ = "stories"
+    __table_args__ = (one_of("status", StoryStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=StoryStatus.AWAITING_CONSENT.value)
     mentor_consent_at: Mapped[datetime | None]
@@ -277,7 +332,11 @@ class OutgoingMessageRow(Base):
     """The outbox: every message the bot decided to send, written with the decision."""
 
     __tablename__ = "outgoing_messages"
-    __table_args__ = (Index("ix_outgoing_messages_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
+        Index("ix_outgoing_messages_lease", "status", "lease_until"),
+        one_of("status", DeliveryStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID)
@@ -287,10 +346,15 @@ class OutgoingMessageRow(Base):
     # set: a group DM opened with conversations.open first.
     channel: Mapped[str | None] = mapped_column(SLACK_ID)
     users: Mapped[str | None] = mapped_column(String(300))
+    # What the message is about, so pausing, leaving or a deactivated account can drop
+    # what no longer applies. Not foreign keys: the row outlives both (key and outcome).
+    membership_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    pair_id: Mapped[int | None] = mapped_column(Integer, index=True)
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(8), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
+    # Set and judged by the database's clock, never a worker's (see delivery.py).
     lease_until: Mapped[datetime | None]
     lease_token: Mapped[str | None] = mapped_column(String(36))  # fences a stale worker out
     attempt_started_at: Mapped[datetime | None]
@@ -300,6 +364,23 @@ class OutgoingMessageRow(Base):
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The payload is emptied once delivered rows pass the retention period.
+    purged_at: Mapped[datetime | None]
+
+
+class DeliveryHoldRow(Base):
+    """A pause on one workspace's delivery, shared by every process.
+
+    `scope` is a Web API method Slack answered 429 for (held until Retry-After), or
+    TOKEN_SCOPE when the workspace's token stopped working (held until it works again).
+    """
+
+    __tablename__ = "delivery_holds"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")
 
 
 class ProcessedEventRow(Base):
