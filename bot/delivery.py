@@ -28,6 +28,7 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,11 +102,15 @@ async def enqueue_message(
     channel: str | None = None,
     users: tuple[str, ...] = (),
     method: str = "chat.postMessage",
+    membership_id: int | None = None,
+    pair_id: int | None = None,
 ) -> bool:
     """Add a message to the outbox in the caller's transaction.
 
     `key` makes the decision idempotent: a second enqueue with the same key (a retried
     event, a second clock process) is ignored. Returns whether a row was added.
+    `membership_id` and `pair_id` say what the message is about, so a decision that
+    makes it moot (a pause, a leave) can drop it with `drop_messages`.
     """
     if (channel is None) == (not users):
         raise ValueError("give either a channel or the users of a group DM")
@@ -115,6 +120,8 @@ async def enqueue_message(
         "method": method,
         "channel": channel,
         "users": ",".join(sorted(users)) or None,
+        "membership_id": membership_id,
+        "pair_id": pair_id,
         "payload": payload,
         "status": DeliveryStatus.PENDING.value,
         "attempts": 0,
@@ -132,6 +139,40 @@ async def enqueue_message(
         statement = insert(OutgoingMessageRow).values(values)
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def drop_messages(
+    session: AsyncSession,
+    *,
+    team_id: str,
+    reason: str,
+    membership_ids: Collection[int] = (),
+    pair_ids: Collection[int] = (),
+) -> int:
+    """Drop unsent messages about these memberships or pairs, recording why.
+
+    Only the decision that made a message moot drops it (a pause, a leave, an account
+    gone), in its own transaction; the transport never gives up on a timely message.
+    A row being sent right now is left to finish.
+    """
+    about = []
+    if membership_ids:
+        about.append(OutgoingMessageRow.membership_id.in_(list(membership_ids)))
+    if pair_ids:
+        about.append(OutgoingMessageRow.pair_id.in_(list(pair_ids)))
+    if not about:
+        return 0
+    result = await session.execute(
+        update(OutgoingMessageRow)
+        .where(
+            OutgoingMessageRow.team_id == team_id,
+            OutgoingMessageRow.status == DeliveryStatus.PENDING.value,
+            or_(*about),
+        )
+        .values(status=DeliveryStatus.DROPPED.value, last_error=reason[:200])
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass
