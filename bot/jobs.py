@@ -17,8 +17,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
+from bot.services.erasure import purge_delivered_payloads
 from bot.services.events import purge_processed_events
 from bot.services.participation import resume_due_pauses
+from bot.services.profiles import refresh_unsynced_profiles
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +40,40 @@ async def _resume_pauses(runtime: Runtime, now: datetime) -> int:
     return await resume_due_pauses(runtime.sessions, now=now)
 
 
+async def _purge_payloads(runtime: Runtime, now: datetime) -> int:
+    return await purge_delivered_payloads(runtime.sessions, now=now)
+
+
+async def _refresh_profiles(runtime: Runtime, now: datetime) -> int:
+    report = await refresh_unsynced_profiles(runtime.sessions, runtime.client, now=now)
+    return report.done
+
+
 DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
+    ("purge-payloads", _purge_payloads),
+    ("refresh-profiles", _refresh_profiles),
 ]
 
 
 @dataclass
 class TickReport:
-    decisions: dict[str, int] = field(default_factory=dict)
+    decisions: dict[str, int | None] = field(default_factory=dict)
     delivery: SweepStats = field(default_factory=SweepStats)
 
 
-async def run_decisions(runtime: Runtime) -> dict[str, int]:
+async def run_decisions(runtime: Runtime) -> dict[str, int | None]:
+    """Every decision sweep once, each on its own: one that fails is logged (once, with
+    its traceback) and reported as None, and the others still run."""
     now = runtime.clock.now()
-    done: dict[str, int] = {}
+    done: dict[str, int | None] = {}
     for name, sweep in DECISION_SWEEPS:
-        done[name] = await sweep(runtime, now)
+        try:
+            done[name] = await sweep(runtime, now)
+        except Exception:  # isolation is the point: the next sweep must still run
+            logger.exception("decision sweep %s failed", name)
+            done[name] = None
     return done
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,8 +98,9 @@ async def get_membership(
 
 
 async def list_memberships(
-    session: AsyncSession, person_id: int, *, current_only: bool = False
+    session: AsyncSession, person_id: int, *, current_only: bool = False, for_update: bool = False
 ) -> list[tuple[MembershipRow, ProgramRow]]:
+    """The person's memberships; `for_update` locks them against a concurrent sweep."""
     query = (
         select(MembershipRow, ProgramRow)
         .join(ProgramRow, ProgramRow.id == MembershipRow.program_id)
@@ -107,17 +109,22 @@ async def list_memberships(
     )
     if current_only:
         query = query.where(MembershipRow.status != MembershipStatus.LEFT.value)
+    if for_update:
+        query = query.with_for_update(of=MembershipRow)
     return [(m, p) for m, p in (await session.execute(query)).all()]
 
 
 async def list_current_memberships(
-    session: AsyncSession, team_id: str, user_id: str
+    session: AsyncSession, team_id: str, user_id: str, *, for_update: bool = False
 ) -> tuple[PersonRow | None, list[tuple[MembershipRow, ProgramRow]]]:
     """The person (if known) and the programs they are in now (not left)."""
     person = await get_person(session, team_id, user_id)
     if person is None:
         return None, []
-    return person, await list_memberships(session, person.id, current_only=True)
+    memberships = await list_memberships(
+        session, person.id, current_only=True, for_update=for_update
+    )
+    return person, memberships
 
 
 @dataclass(frozen=True)
@@ -129,26 +136,50 @@ class PartnerLink:
 async def list_active_partners(
     session: AsyncSession, person_id: int, *, program_id: int | None = None
 ) -> list[PartnerLink]:
-    """Everyone currently paired with this person (a mentor may have several leaders)."""
-    query = select(PairRow).where(
-        PairRow.status == PairStatus.ACTIVE.value,
-        or_(PairRow.mentor_id == person_id, PairRow.mentee_id == person_id),
+    """Everyone currently paired with this person (a mentor may have several leaders).
+
+    One query, partners joined in, for one program or every program. A partner who
+    erased their data (nulled in the pair) is left out.
+    """
+    partner_id = case((PairRow.mentor_id == person_id, PairRow.mentee_id), else_=PairRow.mentor_id)
+    query = (
+        select(PairRow, PersonRow)
+        .join(PersonRow, PersonRow.id == partner_id)
+        .where(
+            PairRow.status == PairStatus.ACTIVE.value,
+            or_(PairRow.mentor_id == person_id, PairRow.mentee_id == person_id),
+        )
+        .order_by(PairRow.id)
     )
     if program_id is not None:
         query = query.where(PairRow.program_id == program_id)
-    links = []
-    for pair in (await session.scalars(query.order_by(PairRow.id))).all():
-        other_id = pair.mentee_id if pair.mentor_id == person_id else pair.mentor_id
-        partner = await session.get(PersonRow, other_id) if other_id is not None else None
-        if partner is not None:
-            links.append(PartnerLink(pair, partner))
-    return links
+    return [PartnerLink(pair, partner) for pair, partner in (await session.execute(query)).all()]
 
 
-async def count_meetings(session: AsyncSession, pair_ids: list[int]) -> int:
+async def count_meetings(session: AsyncSession, pair_ids: Collection[int]) -> int:
+    return sum((await count_meetings_by_pair(session, pair_ids)).values())
+
+
+async def count_meetings_by_pair(
+    session: AsyncSession, pair_ids: Collection[int]
+) -> dict[int, int]:
+    """Meetings recorded per pair, in one query; pairs without any are left out."""
     if not pair_ids:
-        return 0
-    total = await session.scalar(
-        select(func.count()).select_from(MeetingRow).where(MeetingRow.pair_id.in_(pair_ids))
+        return {}
+    rows = await session.execute(
+        select(MeetingRow.pair_id, func.count())
+        .where(MeetingRow.pair_id.in_(pair_ids))
+        .group_by(MeetingRow.pair_id)
     )
-    return int(total or 0)
+    return {pair_id: int(n) for pair_id, n in rows.all()}
+
+
+def schedulable() -> ColumnElement[bool]:
+    """People rounds and check-ins may plan for: active, and their Slack profile (name,
+    time zone, guest or not) read at least once — defaults are never planned from."""
+    return and_(PersonRow.is_active.is_(True), PersonRow.profile_synced_at.is_not(None))
+
+
+def is_schedulable(person: PersonRow) -> bool:
+    """`schedulable()` for a loaded row."""
+    return person.is_active and person.profile_synced_at is not None

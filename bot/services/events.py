@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import Sessions
+from bot.db.engine import Sessions, reading
 from bot.db.tables import ProcessedEventRow
 
 # Slack stops retrying after about five minutes; a day is plenty.
@@ -30,16 +30,10 @@ async def record_once(session: AsyncSession, *, key: str, team_id: str, at: date
     return True
 
 
-async def record_event_once(
-    sessions: Sessions, *, event_id: str, team_id: str, at: datetime
-) -> bool:
-    """True the first time an event id is seen, False for a retry or a second process."""
-    try:
-        async with sessions() as session, session.begin():
-            session.add(ProcessedEventRow(event_id=event_id, team_id=team_id, received_at=at))
-    except IntegrityError:
-        return False
-    return True
+async def is_event_handled(sessions: Sessions, *, event_id: str) -> bool:
+    """Whether an event's effect is already recorded (a retry may then be skipped early)."""
+    async with reading(sessions) as session:
+        return await session.get(ProcessedEventRow, event_id) is not None
 
 
 async def purge_processed_events(sessions: Sessions, *, now: datetime) -> int:

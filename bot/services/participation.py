@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import Sessions
+from bot.db.engine import Sessions, reading
 from bot.db.people import (
-    count_meetings,
+    PartnerLink,
+    count_meetings_by_pair,
     get_person,
     list_active_partners,
     list_current_memberships,
     list_memberships,
     list_person_skills,
 )
-from bot.db.programs import count_members, list_open_programs, list_skills
+from bot.db.programs import count_members_by_program, count_skills_by_program, list_open_programs
 from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow, ProgramRow
-from bot.delivery import enqueue_message
+from bot.delivery import drop_messages, enqueue_message
 from bot.domain import (
     CareerStage,
     DeliveryStatus,
@@ -31,6 +33,8 @@ from bot.domain import (
     Role,
     SkillKind,
 )
+from bot.services.erasure import erase_person
+from bot.services.events import record_once
 from bot.slack.views.models import (
     MembershipSummary,
     Partner,
@@ -49,15 +53,22 @@ logger = logging.getLogger(__name__)
 async def get_personal_status(
     sessions: Sessions, *, team_id: str, user_id: str
 ) -> PersonalStatus | None:
-    """The person's profile and programs as they should see them; None if unknown."""
-    async with sessions() as session:
+    """The person's profile and programs as they should see them; None if unknown.
+
+    A fixed number of queries however many programs, partners and meetings: this
+    answers inside the ack of `/mentor status` and renders every Home tab.
+    """
+    async with reading(sessions) as session:
         person = await get_person(session, team_id, user_id)
         if person is None:
             return None
         skills = await list_person_skills(session, person.id)
-        memberships = []
-        for membership, program in await list_memberships(session, person.id):
-            memberships.append(await _summary(session, person, membership, program))
+        memberships = await list_memberships(session, person.id)
+        links = await list_active_partners(session, person.id) if memberships else []
+        meetings = await count_meetings_by_pair(session, [link.pair.id for link in links])
+    by_program: dict[int, list[PartnerLink]] = defaultdict(list)
+    for link in links:
+        by_program[link.pair.program_id].append(link)
     return PersonalStatus(
         name=person.name,
         career_stage=CareerStage(person.career_stage) if person.career_stage else None,
@@ -65,14 +76,20 @@ async def get_personal_status(
         goals=person.goals,
         teaches=tuple(s.name for s in skills[SkillKind.TEACH]),
         learns=tuple(s.name for s in skills[SkillKind.LEARN]),
-        memberships=tuple(memberships),
+        memberships=tuple(
+            _summary(membership, program, by_program[program.id], meetings)
+            for membership, program in memberships
+        ),
+        is_active=person.is_active,
     )
 
 
-async def _summary(
-    session: AsyncSession, person: PersonRow, membership: MembershipRow, program: ProgramRow
+def _summary(
+    membership: MembershipRow,
+    program: ProgramRow,
+    links: list[PartnerLink],
+    meetings: Mapping[int, int],
 ) -> MembershipSummary:
-    links = await list_active_partners(session, person.id, program_id=program.id)
     due = [link.pair.next_checkin_at for link in links if link.pair.next_checkin_at]
     return MembershipSummary(
         program_id=program.id,
@@ -82,27 +99,27 @@ async def _summary(
         paused_until=membership.paused_until,
         partners=tuple(Partner(link.partner.slack_user_id, link.partner.name) for link in links),
         next_checkin_at=min(due) if due else None,
-        meetings_count=await count_meetings(session, [link.pair.id for link in links]),
+        meetings_count=sum(meetings.get(link.pair.id, 0) for link in links),
     )
 
 
 async def list_program_summaries(sessions: Sessions, *, team_id: str) -> list[ProgramSummary]:
-    """The admin's overview of open programs."""
-    async with sessions() as session:
-        summaries = []
-        for program in await list_open_programs(session, team_id):
-            counts = await count_members(session, program.id)
-            skills = await list_skills(session, [program.id], include_retired=False)
-            summaries.append(
-                ProgramSummary(
-                    id=program.id,
-                    name=program.name,
-                    members=counts["active"] + counts["paused"],
-                    paused=counts["paused"],
-                    skills=len(skills),
-                )
-            )
-    return summaries
+    """The admin's overview of open programs, in three queries however many there are."""
+    async with reading(sessions) as session:
+        programs = await list_open_programs(session, team_id)
+        ids = [program.id for program in programs]
+        members = await count_members_by_program(session, ids)
+        skills = await count_skills_by_program(session, ids, include_retired=False)
+    return [
+        ProgramSummary(
+            id=program.id,
+            name=program.name,
+            members=members[program.id]["active"] + members[program.id]["paused"],
+            paused=members[program.id]["paused"],
+            skills=skills[program.id],
+        )
+        for program in programs
+    ]
 
 
 @dataclass(frozen=True)
@@ -117,19 +134,23 @@ async def pause(
     """Pause every current membership; None when the person is not enrolled."""
     until = now + timedelta(weeks=weeks) if weeks else None
     async with sessions() as session, session.begin():
-        _person, current = await list_current_memberships(session, team_id, user_id)
-        if not current:
+        person, current = await list_current_memberships(session, team_id, user_id, for_update=True)
+        if person is None or not current:
             return None
         for membership, _program in current:
             membership.status = MembershipStatus.PAUSED.value
             membership.paused_until = until
+        # Nudges queued for them (a welcome back the sweep just sent, a check-in) lapse.
+        await _drop_queued(session, person, [m for m, _p in current], reason="paused")
     return PauseResult(len(current), until)
 
 
 async def resume(sessions: Sessions, *, team_id: str, user_id: str) -> int | None:
     """Resume paused memberships; how many, or None when not enrolled."""
     async with sessions() as session, session.begin():
-        _person, current = await list_current_memberships(session, team_id, user_id)
+        _person, current = await list_current_memberships(
+            session, team_id, user_id, for_update=True
+        )
         if not current:
             return None
         resumed = 0
@@ -165,6 +186,7 @@ async def resume_due_pauses(sessions: Sessions, *, now: datetime) -> int:
                 channel=person.slack_user_id,
                 payload=resumed_message(program_name=program.name),
                 due_at=now,
+                membership_id=membership.id,
             )
             membership.status = MembershipStatus.ACTIVE.value
             membership.paused_until = None
@@ -182,48 +204,57 @@ async def leave(
     *,
     team_id: str,
     user_id: str,
-    program_id: int,
+    program_id: int | None,
     delete_data: bool,
     now: datetime,
 ) -> LeaveResult | None:
     """Leave one program (partners hear kindly), and optionally erase the person.
 
-    Deleting removes the profile row, which cascades to skills, memberships,
-    reflections and stories, so every program is left; pairs and meetings keep
-    their counts with the person nulled out, and the outbox forgets every message
-    to them. None when the person is not in that program.
+    Deleting leaves every program and erases the person (`erase_person`); it also
+    works for someone who left earlier and kept their data (`program_id` None).
+    None when there is nothing to do: not in that program, and nothing to delete.
     """
     async with sessions() as session, session.begin():
         person = await get_person(session, team_id, user_id)
         if person is None:
             return None
-        current = await list_memberships(session, person.id, current_only=True)
+        current = await list_memberships(session, person.id, current_only=True, for_update=True)
         leaving = [(m, p) for m, p in current if delete_data or p.id == program_id]
-        if not leaving:
+        if not leaving and not delete_data:
             return None
+        await _drop_queued(session, person, [m for m, _p in leaving], reason="left")
         for membership, program in leaving:
             await _end_partnerships(
-                session, person, program, now=now, message=partner_left_message, reason="left"
-            )
+                session, person, program, now=now, message=partner_left_message,
+                reason="left", name_partner=not delete_data,
+            )  # fmt: skip
             membership.status = MembershipStatus.LEFT.value
             membership.left_at = now
             membership.paused_until = None
         if delete_data:
-            await _forget_messages(session, team_id, user_id)
-            await session.delete(person)
+            await erase_person(session, person, now=now)
     logger.info("participant left %d program(s), deleted=%s", len(leaving), delete_data)
     return LeaveResult([program.name for _m, program in leaving], delete_data)
 
 
-async def deactivate(sessions: Sessions, *, team_id: str, user_id: str, now: datetime) -> bool:
-    """A deleted or guest account: out of rounds and nudges, partners told. False if unknown."""
+async def deactivate(
+    sessions: Sessions, *, team_id: str, user_id: str, now: datetime, once_key: str | None = None
+) -> bool:
+    """A deleted or guest account: out of rounds and nudges, partners told.
+
+    False if unknown, already inactive, or `once_key` (the event id) was handled before.
+    """
     async with sessions() as session, session.begin():
+        if once_key and not await record_once(session, key=once_key, team_id=team_id, at=now):
+            return False
         person = await get_person(session, team_id, user_id)
         if person is None or not person.is_active:
             return False
         person.is_active = False
         person.updated_at = now
-        for _membership, program in await list_memberships(session, person.id, current_only=True):
+        current = await list_memberships(session, person.id, current_only=True, for_update=True)
+        await _drop_queued(session, person, [m for m, _p in current], reason="account deactivated")
+        for _membership, program in current:
             await _end_partnerships(
                 session, person, program, now=now,
                 message=partner_deactivated_message, reason="deactivated",
@@ -234,11 +265,33 @@ async def deactivate(sessions: Sessions, *, team_id: str, user_id: str, now: dat
             .where(
                 OutgoingMessageRow.team_id == team_id,
                 OutgoingMessageRow.status == DeliveryStatus.PENDING.value,
-                OutgoingMessageRow.channel == user_id,
+                or_(
+                    OutgoingMessageRow.channel == user_id,
+                    OutgoingMessageRow.users.contains(user_id),
+                ),
             )
-            .values(status=DeliveryStatus.FAILED.value, last_error="recipient deactivated")
+            .values(status=DeliveryStatus.DROPPED.value, last_error="recipient deactivated")
         )
     return True
+
+
+async def _drop_queued(
+    session: AsyncSession, person: PersonRow, memberships: list[MembershipRow], *, reason: str
+) -> None:
+    """Drop unsent messages about these memberships and the person's active pairs in them."""
+    program_ids = {m.program_id for m in memberships}
+    pair_ids = [
+        link.pair.id
+        for link in await list_active_partners(session, person.id)
+        if link.pair.program_id in program_ids
+    ]
+    await drop_messages(
+        session,
+        team_id=person.team_id,
+        reason=reason,
+        membership_ids=[m.id for m in memberships],
+        pair_ids=pair_ids,
+    )
 
 
 async def _end_partnerships(
@@ -249,7 +302,13 @@ async def _end_partnerships(
     now: datetime,
     message: Callable[..., dict[str, Any]],
     reason: str,
+    name_partner: bool = True,
 ) -> None:
+    """End the person's active pairs in a program; each partner hears by DM.
+
+    `name_partner` False when the person is being erased: the notice must not keep
+    their name after they are gone.
+    """
     for link in await list_active_partners(session, person.id, program_id=program.id):
         link.pair.status = PairStatus.ENDED.value
         link.pair.ended_at = now
@@ -258,19 +317,9 @@ async def _end_partnerships(
             team_id=person.team_id,
             key=f"partner-{reason}:{link.pair.id}:{link.partner.id}",
             channel=link.partner.slack_user_id,
-            payload=message(partner_name=person.name or None, program_name=program.name),
+            payload=message(
+                partner_name=(person.name or None) if name_partner else None,
+                program_name=program.name,
+            ),
             due_at=now,
         )
-
-
-async def _forget_messages(session: AsyncSession, team_id: str, user_id: str) -> None:
-    """Drop every outbox row addressed to the person, sent or not."""
-    await session.execute(
-        delete(OutgoingMessageRow).where(
-            OutgoingMessageRow.team_id == team_id,
-            or_(
-                OutgoingMessageRow.channel == user_id,
-                OutgoingMessageRow.users.contains(user_id),
-            ),
-        )
-    )

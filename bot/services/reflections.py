@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.db.engine import Sessions
 from bot.db.people import get_person, list_active_partners, list_current_memberships
 from bot.db.tables import ReflectionRow
+from bot.services.events import record_once
 from bot.slack.forms import ReflectionForm
 
 
@@ -33,26 +34,32 @@ async def record_reflection(
     program_id: int,
     form: ReflectionForm,
     now: datetime,
+    once_key: str,
 ) -> int | None:
-    """Store a reflection (tied to the current pair, if any); the author's total, or None."""
+    """Store a reflection (tied to the current pair, if any); the author's total, or None.
+
+    `once_key` names the submission (its view id): a replayed or retried submission
+    stores nothing more and answers with the same total.
+    """
     async with sessions() as session, session.begin():
         person = await get_person(session, team_id, user_id)
         if person is None:
             return None
-        links = await list_active_partners(session, person.id, program_id=program_id)
-        session.add(
-            ReflectionRow(
-                team_id=team_id,
-                author_id=person.id,
-                pair_id=links[0].pair.id if links else None,
-                learned=form.learned,
-                taught=form.taught,
-                rating=form.rating,
-                shared=False,
-                created_at=now,
+        if await record_once(session, key=once_key, team_id=team_id, at=now):
+            links = await list_active_partners(session, person.id, program_id=program_id)
+            session.add(
+                ReflectionRow(
+                    team_id=team_id,
+                    author_id=person.id,
+                    pair_id=links[0].pair.id if links else None,
+                    learned=form.learned,
+                    taught=form.taught,
+                    rating=form.rating,
+                    shared=False,
+                    created_at=now,
+                )
             )
-        )
-        await session.flush()
+            await session.flush()
         total = await session.scalar(
             select(func.count())
             .select_from(ReflectionRow)

@@ -53,6 +53,7 @@ ADMIN_SKILL_OPTION_ACTIONS = (SKILLS_RENAME.action_id, SKILLS_RETIRED.action_id)
 LEAVE_VIEW = "leave"
 LEAVE_DELETE = InputId("leave_delete", "delete_data")
 LEAVE_DELETE_VALUE = "delete"  # the checkbox option's value
+ERASE_VIEW = "erase_data"  # a former participant deletes what was kept
 
 # Private reflection modal (`/mentor reflect`, "Log a reflection").
 REFLECT_VIEW = "reflect"
@@ -68,3 +69,10 @@ HOME_PAUSE = "home_pause"
 HOME_RESUME = "home_resume"
 HOME_REFLECT = "home_reflect"
 HOME_MANAGE_SKILLS = "home_manage_skills"
+
+# Admin-only surfaces besides `admin_only` subcommands: bot/slack/guard.py refuses them
+# to anyone else, in one place. A view maps to the input its refusal is shown under;
+# actions and searches inside an admin view are admin-only too.
+ADMIN_ACTIONS = frozenset({HOME_MANAGE_SKILLS})
+ADMIN_OPTIONS = frozenset(ADMIN_SKILL_OPTION_ACTIONS)
+ADMIN_VIEWS = {SKILLS_VIEW: SKILLS_ADD.block_id}

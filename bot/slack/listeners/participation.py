@@ -16,6 +16,8 @@ from bot.slack.listeners.enrollment import open_enrollment
 from bot.slack.listeners.home import publish_home
 from bot.slack.views.help import Subcommand
 from bot.slack.views.status import (
+    erase_modal,
+    erased_message,
     leave_done_message,
     leave_modal,
     not_enrolled_message,
@@ -70,6 +72,10 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             sessions, team_id=request.team_id, user_id=request.user_id
         )
         current = status.current if status else ()
+        if status is not None and not current:
+            # Left earlier and kept their data: they may still delete it.
+            await request.client.views_open(trigger_id=request.trigger_id, view=erase_modal())
+            return
         if not current:
             await request.respond(not_enrolled_message())
             return
@@ -113,6 +119,17 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         await ack(response_action="update", view=notice_modal(done))
         runtime.deliver_soon()
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+
+    @app.view(ids.ERASE_VIEW)
+    async def handle_erase_submit(ack: AsyncAck, body: dict[str, Any]) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        result = await leave(
+            sessions, team_id=team_id, user_id=user_id, program_id=None, delete_data=True,
+            now=runtime.clock.now(),
+        )  # fmt: skip
+        done = erased_message() if result else not_enrolled_message()
+        await ack(response_action="update", view=notice_modal(done))
+        runtime.deliver_soon()
 
     @app.action(ids.HOME_JOIN)
     @app.action(ids.HOME_EDIT_PROFILE)

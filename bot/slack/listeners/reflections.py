@@ -73,6 +73,7 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
                 program_id=metadata.program_id,
                 form=form,
                 now=runtime.clock.now(),
+                once_key=f"view:{view['id']}",
             )
             if metadata
             else None

@@ -23,11 +23,12 @@ from slack_sdk.models.views import View
 
 from bot.domain import MembershipStatus, Role
 from bot.slack import ids
-from bot.slack.text import escape, mention, slack_date, truncate
+from bot.slack.text import escape, escape_within, mention, slack_date, truncate
 from bot.slack.views.enrollment import ROLE_LABELS, ROLE_NOUNS
 from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus, ViewMetadata
 
 NAME_MAX = 80
+PROFILE_LINE_MAX = 1000
 MESSAGE_MEMBERSHIPS_MAX = 3  # messages stay at 5 blocks or fewer (VOICE.md)
 _DAY = "{date_long_pretty}"
 
@@ -61,8 +62,10 @@ def partner_ref(partner: Partner) -> str:
         return _name(partner.name, "your partner")
 
 
-def membership_lines(membership: MembershipSummary) -> list[str]:
+def membership_lines(membership: MembershipSummary, *, is_active: bool = True) -> list[str]:
     """Partner, next check-in, meetings and pause state, one short line each."""
+    if not is_active:  # a deleted or guest account: promise no round
+        return ["Your Slack account can't take part right now, so no pairing or check-ins."]
     if membership.partners:
         names = ", ".join(partner_ref(p) for p in membership.partners)
         label = "Partner" if len(membership.partners) == 1 else "Partners"
@@ -81,17 +84,20 @@ def membership_lines(membership: MembershipSummary) -> list[str]:
 
 
 def profile_line(status: PersonalStatus) -> str:
-    """Stage, department and skills on one line."""
+    """Stage, department and skills on one line, escaped within its limit.
+
+    Composed raw and escaped last, so the cut can't split an entity (`&amp;`).
+    """
     parts = []
     if status.career_stage is not None:
         parts.append(status.career_stage.label)
     if status.department:
-        parts.append(escape(truncate(status.department, NAME_MAX)))
+        parts.append(truncate(status.department, NAME_MAX))
     if status.teaches:
-        parts.append("shares " + escape(", ".join(status.teaches)))
+        parts.append("shares " + ", ".join(status.teaches))
     if status.learns:
-        parts.append("learning " + escape(", ".join(status.learns)))
-    return truncate(" · ".join(parts), 1000)
+        parts.append("learning " + ", ".join(status.learns))
+    return escape_within(" · ".join(parts), PROFILE_LINE_MAX)
 
 
 def not_enrolled_message() -> dict[str, Any]:
@@ -113,7 +119,8 @@ def status_message(status: PersonalStatus | None) -> dict[str, Any]:
     for membership in shown:
         role = ROLE_LABELS[membership.role]
         heading = f"*{escape(membership.program_name)}* · {role}"
-        blocks.append(_section("\n".join([heading, *membership_lines(membership)])))
+        lines = membership_lines(membership, is_active=status.is_active)
+        blocks.append(_section("\n".join([heading, *lines])))
         summary = f"{escape(membership.program_name)} as {ROLE_NOUNS[membership.role]}"
         if membership.partners:
             names = ", ".join(_name(p.name, "your partner") for p in membership.partners)
@@ -126,6 +133,8 @@ def status_message(status: PersonalStatus | None) -> dict[str, Any]:
         _context("Edit your profile with `/mentor join` · take a break with `/mentor pause`")
     )
     text = "You're in " + "; ".join(summaries) + "."
+    if not status.is_active:
+        text = "Your Slack account can't take part in reverse mentoring right now."
     return _message(text, blocks, ephemeral=True)
 
 
@@ -193,6 +202,31 @@ def leave_modal(membership: MembershipSummary) -> dict[str, Any]:
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def erase_modal() -> dict[str, Any]:
+    """For someone who left and kept their data: delete it now (the join modal promises it)."""
+    blocks: list[Block] = [
+        _section(
+            "You've left the program and we kept your profile. Delete your profile, skills, "
+            "goals, reflections and stories now? *There's no undo.*"
+        ),
+        _context("Pairs you were in keep counts only; nothing that names you stays."),
+    ]
+    view = View(
+        type="modal",
+        callback_id=ids.ERASE_VIEW,
+        title="Delete my data",
+        submit="Delete",
+        close="Keep",
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def erased_message() -> dict[str, Any]:
+    text = "Done — your profile, reflections and stories are deleted."
+    return _message(text, [_section(text)], ephemeral=True)
 
 
 def leave_done_message(*, deleted: bool, program_name: str) -> dict[str, Any]:

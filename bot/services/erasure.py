@@ -1,0 +1,119 @@
+"""Erasure and retention: the one place that forgets a person, and old payloads.
+
+After `erase_person` no row holds the person's Slack id, name, title, department,
+goals, skills, reflections or stories: their profile row goes (cascading to skills,
+memberships, reflections and stories they wrote), their pairs keep counts only, and
+the outbox forgets every message to them or naming them (keeping key and outcome of
+messages to others, so nothing is sent twice).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Sessions
+from bot.db.tables import OutgoingMessageRow, PairRow, PersonRow, RoundRow, StoryRow
+from bot.domain import DeliveryStatus
+from bot.slack.text import escape
+
+logger = logging.getLogger(__name__)
+
+# How long a delivered (or failed, or dropped) message keeps its payload.
+KEEP_PAYLOADS = timedelta(days=30)
+_DONE = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value, DeliveryStatus.DROPPED.value)
+
+
+async def erase_person(session: AsyncSession, person: PersonRow, *, now: datetime) -> None:
+    """Remove everything that identifies `person`, in the caller's transaction."""
+    team_id, user_id = person.team_id, person.slack_user_id
+    pair_ids = list(
+        await session.scalars(
+            select(PairRow.id).where(
+                or_(PairRow.mentor_id == person.id, PairRow.mentee_id == person.id)
+            )
+        )
+    )
+    if pair_ids:
+        # Why they were matched names them and their skills; the pair keeps counts only.
+        await session.execute(
+            update(PairRow)
+            .where(PairRow.id.in_(pair_ids))
+            .values(reasons=[], shared_skills=[], conversation_id=None)
+        )
+        # A story about the pair needs both partners' consent; one has withdrawn it.
+        await session.execute(delete(StoryRow).where(StoryRow.pair_id.in_(pair_ids)))
+    await session.execute(
+        delete(OutgoingMessageRow).where(
+            OutgoingMessageRow.team_id == team_id,
+            or_(
+                OutgoingMessageRow.channel == user_id,
+                OutgoingMessageRow.users.contains(user_id),
+            ),
+        )
+    )
+    await _forget_mentions(session, team_id, [user_id, person.name], now=now)
+    await session.execute(
+        update(RoundRow)
+        .where(RoundRow.team_id == team_id, RoundRow.created_by == user_id)
+        .values(created_by=None)
+    )
+    await session.execute(
+        update(PersonRow)
+        .where(PersonRow.team_id == team_id, PersonRow.manager_slack_id == user_id)
+        .values(manager_slack_id=None)
+    )
+    await session.delete(person)
+    await session.flush()
+    logger.info("erased person %s (%d pairs kept as counts)", person.id, len(pair_ids))
+
+
+async def _forget_mentions(
+    session: AsyncSession, team_id: str, needles: list[str], *, now: datetime
+) -> None:
+    """Messages to others that name the person: emptied, and dropped if not yet sent."""
+    # Messages carry names escaped for mrkdwn, and payloads are stored as JSON text with
+    # non-ASCII escaped: look for every form.
+    forms = {json_form for needle in needles if len(needle.strip()) >= 2
+             for form in (needle, escape(needle))
+             for json_form in (form, json.dumps(form)[1:-1])}  # fmt: skip
+    if not forms:
+        return
+    payload = cast(OutgoingMessageRow.payload, Text)
+    naming = or_(*(payload.contains(form, autoescape=True) for form in sorted(forms)))
+    base = update(OutgoingMessageRow).where(OutgoingMessageRow.team_id == team_id, naming)
+    await session.execute(
+        base.where(OutgoingMessageRow.status == DeliveryStatus.PENDING.value).values(
+            status=DeliveryStatus.DROPPED.value, last_error="names a person who erased their data"
+        )
+    )
+    await session.execute(
+        base.where(OutgoingMessageRow.status.in_(_DONE)).values(
+            payload={}, purged_at=func.coalesce(OutgoingMessageRow.purged_at, now)
+        )
+    )
+
+
+async def purge_delivered_payloads(
+    sessions: Sessions, *, now: datetime, keep: timedelta = KEEP_PAYLOADS
+) -> int:
+    """Decision sweep: payloads of messages done for longer than `keep` are emptied.
+
+    The row stays (key and outcome), so a late retry of the decision still finds it.
+    """
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(OutgoingMessageRow)
+            .where(
+                OutgoingMessageRow.status.in_(_DONE),
+                OutgoingMessageRow.purged_at.is_(None),
+                func.coalesce(OutgoingMessageRow.sent_at, OutgoingMessageRow.created_at)
+                < now - keep,
+            )
+            .values(payload={}, purged_at=now)
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]

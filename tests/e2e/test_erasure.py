@@ -1,0 +1,219 @@
+"""Erasure: after deleting, no row anywhere names the person; queued nudges lapse."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, select
+
+from bot.db.tables import (
+    Base,
+    MembershipRow,
+    OutgoingMessageRow,
+    PairRow,
+    PersonRow,
+    RoundRow,
+    StoryRow,
+)
+from bot.delivery import enqueue_message
+from bot.domain import DeliveryStatus
+from bot.jobs import run_decisions
+from bot.slack import ids
+from tests.e2e.conftest import RunningApp
+from tests.e2e.test_enrollment import LEADER, _some_skill, count, enroll
+from tests.support.slack_requests import checkboxes_value, plain_value, static_value
+
+LEAVER = "U0ERASE01"
+REAL_NAME = "Zebulon Quarrington"
+DEPARTMENT = "Xylophone Logistics"
+GOALS = "Master the obscure art of vexillology dashboards"
+LEARNED = "Learned about kumquat-flavoured pipelines"
+TAUGHT = "Taught the zarzuela of prompt chaining"
+STORY = "Our story of the marvellous quokka project"
+
+
+async def scan_all_text(app: RunningApp, needles: list[str]) -> list[str]:
+    """Every text and JSON column of every table, searched for each needle."""
+    found = []
+    async with app.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+            if not columns:
+                continue
+            for row in (await session.execute(select(*columns))).all():
+                for column, value in zip(columns, row, strict=True):
+                    text = value if isinstance(value, str) else json.dumps(value)
+                    for needle in needles:
+                        if needle.lower() in (text or "").lower() or (
+                            json.dumps(needle)[1:-1].lower() in (text or "").lower()
+                        ):
+                            found.append(
+                                f"{table.name}.{column.name} holds {needle!r}: {text[:300]}"
+                            )
+    return found
+
+
+SECRETS = [LEAVER, REAL_NAME, "Zebulon", "Quarrington", DEPARTMENT, GOALS, LEARNED, TAUGHT, STORY]
+
+
+async def _enroll_pair_and_history(app: RunningApp) -> int:
+    app.fake.add_user(LEAVER, name="zeb", real_name=REAL_NAME, tz="Europe/Berlin")
+    app.fake.add_user(LEADER, name="dana", real_name="Dana Leader", tz="Europe/Berlin")
+    skill = await _some_skill(app)
+    await enroll(app, LEAVER, role="mentor", stage="1", teaches=skill, learns=[],
+                 department=DEPARTMENT, goals=GOALS)  # fmt: skip
+    await enroll(app, LEADER, role="mentee", stage="4", teaches=[], learns=skill)
+    await app.fake.await_until(lambda: app.fake.messages(f"D{LEAVER}"))  # the welcome
+    async with app.sessions() as session, session.begin():
+        people = {p.slack_user_id: p for p in (await session.scalars(select(PersonRow))).all()}
+        membership = await session.scalar(
+            select(MembershipRow).where(MembershipRow.person_id == people[LEAVER].id)
+        )
+        assert membership is not None and people[LEAVER].name
+        now, team = app.clock.now(), people[LEAVER].team_id
+        round_ = RoundRow(team_id=team, program_id=membership.program_id, number=1,
+                          status="announced", starts_at=now, ends_at=now + timedelta(weeks=12),
+                          created_by=LEAVER, created_at=now)  # fmt: skip
+        session.add(round_)
+        await session.flush()
+        pair = PairRow(
+            team_id=team, program_id=membership.program_id, round_id=round_.id,
+            mentor_id=people[LEAVER].id, mentee_id=people[LEADER].id, created_at=now,
+            shared_skills=["AI tools for everyday work"],
+            reasons=[f"{REAL_NAME} can teach Dana AI tools for everyday work"],
+        )  # fmt: skip
+        session.add(pair)
+        await session.flush()
+        session.add(StoryRow(team_id=team, program_id=membership.program_id, pair_id=pair.id,
+                             author_id=people[LEADER].id, text=STORY, created_at=now))  # fmt: skip
+        people[LEADER].manager_slack_id = LEAVER
+        # Queued and past messages about them: a group DM, a check-in, a note naming them.
+        await enqueue_message(session, team_id=team, key="intro:test", users=(LEAVER, LEADER),
+                              payload={"text": f"Meet {REAL_NAME}"}, due_at=now + timedelta(days=1),
+                              pair_id=pair.id)  # fmt: skip
+        await enqueue_message(session, team_id=team, key="checkin:test", channel=LEADER,
+                              payload={"text": "Did you meet?"}, due_at=now + timedelta(days=7),
+                              pair_id=pair.id)  # fmt: skip
+        # Messages name people by the name Slack gave us (display name, else real name).
+        SECRETS.append(people[LEAVER].name)
+        await enqueue_message(session, team_id=team, key="note:test", channel=LEADER,
+                              payload={"text": f"{people[LEAVER].name} said hi"},
+                              due_at=now)  # fmt: skip
+    await app.runtime.deliverer.sweep()
+    assert any("said hi" in m.get("text", "") for m in app.fake.messages(f"D{LEADER}"))
+    await _reflect(app)
+    return pair.id
+
+
+async def _reflect(app: RunningApp) -> None:
+    await app.slack.command("reflect", user_id=LEAVER)
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.REFLECT_VIEW
+    )
+    view = app.fake.last_view_for(LEAVER)
+    assert view is not None
+    values: dict[str, Any] = {
+        ids.REFLECT_LEARNED.block_id: {ids.REFLECT_LEARNED.action_id: plain_value(LEARNED)},
+        ids.REFLECT_TAUGHT.block_id: {ids.REFLECT_TAUGHT.action_id: plain_value(TAUGHT)},
+        ids.REFLECT_RATING.block_id: {ids.REFLECT_RATING.action_id: static_value("4")},
+    }
+    response = await app.slack.submit_view(values, user_id=LEAVER, view_id=view["id"])
+    assert response.json()["response_action"] == "update"
+
+
+async def test_leave_with_deletion_leaves_nothing_that_names_the_person(app: RunningApp) -> None:
+    pair_id = await _enroll_pair_and_history(app)
+    assert await scan_all_text(app, SECRETS), "the scan must see the data before erasure"
+
+    await app.slack.command("leave", user_id=LEAVER)
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.LEAVE_VIEW
+    )
+    view = app.fake.last_view_for(LEAVER)
+    assert view is not None
+    delete = {ids.LEAVE_DELETE.action_id: checkboxes_value([ids.LEAVE_DELETE_VALUE])}
+    response = await app.slack.submit_view(
+        {ids.LEAVE_DELETE.block_id: delete}, user_id=LEAVER, view_id=view["id"]
+    )
+    assert "deleted" in str(response.json()["view"])
+    await app.fake.await_until(
+        lambda: any(
+            "change to your pairing" in m.get("text", "") for m in app.fake.messages(f"D{LEADER}")
+        )
+    )
+    await app.runtime.deliverer.sweep()
+    assert await scan_all_text(app, SECRETS) == []
+    notice = [m for m in app.fake.messages(f"D{LEADER}") if "change to your pairing" in m["text"]]
+    assert len(notice) == 1 and "Your partner" in notice[0]["text"]
+    async with app.sessions() as session:
+        pair = await session.get(PairRow, pair_id)
+        checkin = await session.scalar(
+            select(OutgoingMessageRow).where(OutgoingMessageRow.key == "checkin:test")
+        )
+    assert pair is not None and pair.status == "ended" and pair.mentor_id is None
+    assert pair.reasons == [] and pair.shared_skills == []
+    # The pair's queued check-in lapsed with a reason; it was not sent.
+    assert checkin is not None and checkin.status == DeliveryStatus.DROPPED.value
+    assert checkin.last_error == "left"
+    assert await count(app, StoryRow) == 0
+
+
+async def test_someone_who_left_keeping_their_data_can_delete_it_later(app: RunningApp) -> None:
+    await _enroll_pair_and_history(app)
+    await app.slack.command("leave", user_id=LEAVER)
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.LEAVE_VIEW
+    )
+    view = app.fake.last_view_for(LEAVER)
+    assert view is not None
+    await app.slack.submit_view({}, user_id=LEAVER, view_id=view["id"])  # keep the data
+    assert await count(app, PersonRow, PersonRow.slack_user_id == LEAVER) == 1
+
+    response = await app.slack.command("leave", user_id=LEAVER)
+    assert response.status == 200
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.ERASE_VIEW
+    )
+    view = app.fake.last_view_for(LEAVER)
+    assert view is not None and "no undo" in json.dumps(view).lower()
+    response = await app.slack.submit_view({}, user_id=LEAVER, view_id=view["id"])
+    assert "deleted" in json.dumps(response.json()["view"])
+    await app.runtime.deliverer.sweep()
+    assert await scan_all_text(app, SECRETS) == []
+
+
+async def test_pause_drops_nudges_queued_for_the_person_and_their_pair(app: RunningApp) -> None:
+    await _enroll_pair_and_history(app)
+    response = await app.slack.command("pause", user_id=LEAVER)
+    assert response.status == 200
+    async with app.sessions() as session:
+        rows = {r.key: r for r in (await session.scalars(select(OutgoingMessageRow))).all()}
+    assert rows["checkin:test"].status == DeliveryStatus.DROPPED.value
+    assert rows["checkin:test"].last_error == "paused"
+    assert rows["intro:test"].status == DeliveryStatus.DROPPED.value
+    assert rows["note:test"].status == DeliveryStatus.SENT.value  # already out: untouched
+
+
+async def test_delivered_payloads_are_emptied_after_thirty_days_keeping_key_and_outcome(
+    app: RunningApp,
+) -> None:
+    async with app.sessions() as session, session.begin():
+        now = app.clock.now()
+        for key, age in (("old", 31), ("recent", 29)):
+            await enqueue_message(session, team_id="T0FAKE01", key=key, channel=LEADER,
+                                  payload={"text": f"{key} news"},
+                                  due_at=now - timedelta(days=age))  # fmt: skip
+    app.fake.add_user(LEADER, name="dana", real_name="Dana Leader", tz="Europe/Berlin")
+    await app.runtime.deliverer.sweep()
+    async with app.sessions() as session, session.begin():
+        for row in (await session.scalars(select(OutgoingMessageRow))).all():
+            row.sent_at = row.created_at  # as if each went out when it was due
+    done = await run_decisions(app.runtime)
+    assert done["purge-payloads"] == 1
+    async with app.sessions() as session:
+        rows = {r.key: r for r in (await session.scalars(select(OutgoingMessageRow))).all()}
+    assert rows["old"].payload == {} and rows["old"].purged_at is not None
+    assert rows["old"].status == DeliveryStatus.SENT.value and rows["old"].sent_ts
+    assert rows["recent"].payload == {"text": "recent news"}
