@@ -7,8 +7,10 @@ are the same skill.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Set
+
+from bot.slack.text import clean_text, find_hidden
 
 SKILL_NAME_MAX = 60  # skills.name and skills.name_key are String(60)
 CATEGORY_MAX = 60
@@ -118,18 +120,23 @@ DEFAULT_CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
-_WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
 
 def clean_skill_name(name: str) -> str:
-    """The name as shown: trimmed, inner whitespace collapsed, case kept."""
-    return _WHITESPACE.sub(" ", name).strip()
+    """The name as shown: the one free-text rule (bot.slack.text) for one line, case kept.
+
+    Trimmed, inner whitespace collapsed, NFC, zero-width characters dropped; empty when
+    nothing visible is left.
+    """
+    return clean_text(name, multiline=False)
 
 
 def normalise_skill(name: str) -> str:
-    """The identity key of a skill name: cleaned and case-folded."""
-    return clean_skill_name(name).casefold()
+    """The identity key of a skill name: cleaned and case-folded.
+
+    NFC again after folding: case-folding can decompose ("ǰ"), and the key must be one
+    spelling however the name was typed.
+    """
+    return unicodedata.normalize("NFC", clean_skill_name(name).casefold())
 
 
 def skill_name_error(name: str, *, taken_keys: Set[str]) -> str | None:
@@ -138,11 +145,14 @@ def skill_name_error(name: str, *, taken_keys: Set[str]) -> str | None:
     `taken_keys` are the normalised names already in the program (retired ones
     included), without the skill being renamed, so a change of case is allowed.
     """
+    hidden = find_hidden(name)
+    if hidden is not None:
+        return f"Skill names can't contain {hidden.describe()}. Please retype that part."
     cleaned = clean_skill_name(name)
     if not cleaned:
+        if name.strip():  # something was typed, but nothing that shows
+            return "That name is only invisible characters. Give the skill a name."
         return "Give the skill a name."
-    if _CONTROL.search(cleaned):
-        return "Skill names can't contain control characters."
     # The key can be longer than the name ("ß" folds to "ss"); both must fit.
     if len(cleaned) > SKILL_NAME_MAX or len(normalise_skill(cleaned)) > SKILL_NAME_MAX:
         return f"Keep skill names to {SKILL_NAME_MAX} characters."
@@ -155,4 +165,4 @@ def clean_category(category: str, *, existing: Set[str] = frozenset()) -> str:
     """A category as stored: cleaned, and spelt like an existing one when it matches."""
     cleaned = clean_skill_name(category)
     by_key = {normalise_skill(c): c for c in existing}
-    return by_key.get(cleaned.casefold(), cleaned)
+    return by_key.get(normalise_skill(cleaned), cleaned)

@@ -5,26 +5,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, NoReturn
 
 from bot.clock import ShiftedClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, fix_for, load_settings
 
 logger = logging.getLogger("bot")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too, like every other start-up error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mentorbot", description="Reverse mentorship programs in Slack."
-    )
+    parser = _Parser(prog="mentorbot", description="Reverse mentorship programs in Slack.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve Slack over HTTP (POST /slack/events)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument(
+        "--port", type=_parse_port, help="port to listen on (default: $PORT or 3000)"
+    )
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
 
     commands.add_parser("socket", help="connect with Socket Mode (needs SLACK_APP_TOKEN)")
@@ -40,7 +49,36 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", help="match participants from a CSV, offline")
     match.add_argument("input", help="participants CSV (see README)")
     match.add_argument("-o", "--output", help="write the pairs to this CSV")
+    match.add_argument(
+        "--unmatched", metavar="FILE.csv", help="write the unmatched, with why, to this CSV"
+    )
+    match.add_argument(
+        "--time-limit",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="stop proving the best sides for 'either' people after this long (default 10)",
+    )
     return parser
+
+
+def _parse_port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port: {fix_for('PORT')}")
+    return port
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not (0 < seconds < float("inf")):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    return seconds
 
 
 def _parse_instant(value: str) -> datetime:
@@ -58,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "match":
         from bot.matching.command import run
 
-        return int(run(args.input, args.output))
+        return int(
+            run(args.input, args.output, unmatched_path=args.unmatched, time_limit=args.time_limit)
+        )
     try:
         settings = load_settings()
         _configure_logging(settings.LOG_LEVEL)
@@ -66,19 +106,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             _upgrade(settings)
         elif args.command == "serve":
             settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+            _verify_slack(settings)
             _upgrade(settings)
             port = args.port or settings.PORT
             asyncio.run(_serve(settings, port=port, scheduler=not args.no_scheduler))
         elif args.command == "socket":
             settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+            _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_socket(settings))
         elif args.command == "clock":
             settings.require("SLACK_BOT_TOKEN")
+            _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_clock(settings))
         elif args.command == "tick":
             settings.require("SLACK_BOT_TOKEN")
+            _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_tick(settings, at=args.at))
     except ConfigError as exc:
@@ -100,13 +144,17 @@ def _configure_logging(level: str) -> None:
 def _upgrade(settings: Settings) -> None:
     from bot.db.migrate import upgrade_to_head
 
-    try:
-        upgrade_to_head(settings.DATABASE_URL)
-    except OSError as exc:  # includes refused connections from asyncpg
-        raise ConfigError(
-            f"DATABASE_URL: could not reach the database ({exc.strerror or exc}); "
-            "check the URL and that the server is running."
-        ) from None
+    upgrade_to_head(settings.DATABASE_URL)  # a database it cannot use is a ConfigError
+
+
+def _verify_slack(settings: Settings) -> None:
+    """auth.test once, before anything starts: a wrong token stops here with one line,
+    and Bolt authorizes every request from this answer (bot/slack/identity.py)."""
+    from bot.runtime import build_web_client
+    from bot.slack.identity import verify_bot_token
+
+    # One try, no retry handlers: a dyno that cannot reach Slack exits and is restarted.
+    asyncio.run(verify_bot_token(build_web_client(settings, for_delivery=True)))
 
 
 async def _wait_for_stop() -> None:
@@ -128,12 +176,16 @@ async def _serve(settings: Settings, *, port: int, scheduler: bool) -> None:
     runtime = build_runtime(settings)
     runner = web.AppRunner(build_web_app(runtime, build_bolt_app(runtime)))
     await runner.setup()
-    await web.TCPSite(runner, host="0.0.0.0", port=port).start()
-    jobs = Jobs(runtime) if scheduler else None
-    if jobs:
-        jobs.start()
-    logger.info("mentorbot serving on port %d (scheduler %s)", port, "on" if jobs else "off")
+    jobs: Jobs | None = None
     try:
+        try:
+            await web.TCPSite(runner, host="0.0.0.0", port=port).start()
+        except OSError as exc:
+            raise ConfigError(_cannot_listen(port, exc)) from None
+        if scheduler:
+            jobs = Jobs(runtime)
+            jobs.start()
+        logger.info("mentorbot serving on port %d (scheduler %s)", port, "on" if jobs else "off")
         await _wait_for_stop()
     finally:
         await runner.cleanup()  # finishes requests in flight
@@ -142,15 +194,64 @@ async def _serve(settings: Settings, *, port: int, scheduler: bool) -> None:
         await runtime.close()
 
 
+def _cannot_listen(port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"PORT: port {port} is already in use: stop what listens there, "
+            "or choose another port with --port or PORT."
+        )
+    return (
+        f"PORT: cannot listen on port {port} ({exc.strerror or exc}): "
+        "choose another port with --port or PORT."
+    )
+
+
 async def _socket(settings: Settings) -> None:
+    import aiohttp
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.socket_mode.request import SocketModeRequest
 
     from bot.app import build_bolt_app
     from bot.jobs import Jobs
     from bot.runtime import build_runtime
 
     runtime = build_runtime(settings)
+    # The SDK retries a refused app token forever, a traceback every 10 s. Ask for the
+    # first URL ourselves so a wrong token stops here, and hand it over (a Tier 1 method).
+    # Rate limits and an unreachable Slack are left to the SDK, which keeps trying.
+    first_url: str | None = None
+    try:
+        opened = await runtime.client.apps_connections_open(app_token=settings.SLACK_APP_TOKEN)
+        first_url = opened["url"]
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error != "ratelimited":
+            await runtime.close()
+            raise ConfigError(
+                f"SLACK_APP_TOKEN: Slack refused it ({error}); {fix_for('SLACK_APP_TOKEN')}."
+            ) from None
+    except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+        logger.warning("Slack did not answer apps.connections.open (%s)", type(exc).__name__)
     handler = AsyncSocketModeHandler(build_bolt_app(runtime), settings.SLACK_APP_TOKEN)
+    handler.client.wss_uri = first_url
+    # The SDK handles each envelope in a task it does not keep, and closing the socket
+    # loses the acks still to come. Track them so a stop can let them finish; once
+    # stopping, leave new envelopes unacked: Slack sends them again.
+    in_flight: set[asyncio.Task[Any]] = set()
+    stopping = False
+
+    async def handle(client: Any, request: SocketModeRequest) -> None:
+        task = asyncio.current_task()
+        if stopping or task is None:
+            return
+        in_flight.add(task)
+        try:
+            await handler.handle(client, request)
+        finally:
+            in_flight.discard(task)
+
+    handler.client.socket_mode_request_listeners[:] = [handle]
     await handler.connect_async()  # type: ignore[no-untyped-call]
     jobs = Jobs(runtime)
     jobs.start()
@@ -158,6 +259,9 @@ async def _socket(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
+        stopping = True
+        if in_flight:  # Slack gives up on an ack after 3 s
+            await asyncio.wait(set(in_flight), timeout=3)
         with contextlib.suppress(Exception):
             await handler.close_async()  # type: ignore[no-untyped-call]
         await jobs.stop()

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -29,6 +31,11 @@ _FIXES = {
 
 class ConfigError(Exception):
     """A setting is missing or malformed; str() is the one line to show."""
+
+
+def fix_for(name: str) -> str:
+    """How to fix setting `name`, for a one-line error raised elsewhere."""
+    return _FIXES[name]
 
 
 class Settings(BaseSettings):
@@ -84,21 +91,65 @@ class Settings(BaseSettings):
 
 
 def parse_database_url(url: str) -> str:
-    """Rewrite a plain or Heroku URL to the async driver SQLAlchemy needs."""
+    """Rewrite a plain or Heroku URL to the async driver SQLAlchemy needs.
+
+    PostgreSQL URLs as hosts hand them out carry libpq's `sslmode`; asyncpg takes the
+    same modes as `ssl`. Other libpq-only parameters would reach asyncpg.connect() as
+    unknown keywords, so they are refused here, by name.
+    """
     url = url.strip()
     scheme, sep, rest = url.partition("://")
     if not sep or not rest:
         raise ValueError("not a database URL")
-    drivers = {
-        "postgres": "postgresql+asyncpg",
-        "postgresql": "postgresql+asyncpg",
-        "postgresql+asyncpg": "postgresql+asyncpg",
-        "sqlite": "sqlite+aiosqlite",
-        "sqlite+aiosqlite": "sqlite+aiosqlite",
-    }
-    if scheme not in drivers:
+    if scheme not in _DRIVERS:
         raise ValueError(f"unsupported database {scheme!r}")
-    return f"{drivers[scheme]}://{rest}"
+    try:
+        parsed = make_url(f"{_DRIVERS[scheme]}://{rest}")
+    except ValueError as exc:  # SQLAlchemy parses the port with int()
+        port = rest.rpartition("@")[2].partition("/")[0].rpartition(":")[2]
+        reason = f"port {port!r} is not a number" if "int()" in str(exc) else "not a database URL"
+        raise ValueError(reason) from None
+    except ArgumentError:
+        raise ValueError("not a database URL") from None
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ValueError(f"port {parsed.port} is not from 1 to 65535")
+    if parsed.get_backend_name() == "postgresql" and parsed.query:
+        parsed = parsed.set(query=_asyncpg_query(dict(parsed.query)))
+        return parsed.render_as_string(hide_password=False)
+    return f"{_DRIVERS[scheme]}://{rest}"
+
+
+def _asyncpg_query(query: dict[str, str | tuple[str, ...]]) -> dict[str, str]:
+    """libpq's URL parameters as asyncpg takes them; a clear error for the others."""
+    if "sslmode" in query and "ssl" in query:
+        raise ValueError("give sslmode or ssl, not both")
+    if "sslmode" in query:
+        query["ssl"] = query.pop("sslmode")
+    passed: dict[str, str] = {}
+    for name, value in query.items():
+        if not isinstance(value, str):
+            raise ValueError(f"{name} is given more than once")
+        if name not in _ASYNCPG_PARAMETERS:
+            raise ValueError(f"asyncpg does not take ?{name}=; remove it")
+        if name == "ssl" and value not in _SSL_MODES:
+            raise ValueError(f"sslmode {value!r} is not one of {', '.join(_SSL_MODES)}")
+        passed[name] = value
+    return passed
+
+
+_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+# libpq's sslmode values; asyncpg's `ssl` takes the same strings with the same meaning.
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# URL parameters that reach asyncpg.connect() as strings and work as strings.
+_ASYNCPG_PARAMETERS = frozenset(
+    {"ssl", "target_session_attrs", "krbsrvname", "gsslib", "prepared_statement_cache_size"}
+)
 
 
 def load_settings(**overrides: object) -> Settings:

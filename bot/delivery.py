@@ -1,64 +1,150 @@
 """The outbox: every message the bot decides to send is a row first.
 
-`enqueue_message` writes the row in the caller's transaction, so a decision and
-its messages commit together. `Deliverer.sweep` claims due rows, sends them, and
-records the outcome:
+`enqueue_message` writes the row in the caller's transaction, so a decision and its
+messages commit together; `drop_messages` is how a later decision (a pause, a leave)
+takes back what no longer applies. `Deliverer.sweep` claims due rows, sends them, and
+records the outcome. The transport never gives up on a message Slack could still take:
 
-- 429: the method pauses for `Retry-After` and the row waits that long (no attempt spent);
-- 5xx, Slack's transient errors, timeouts: capped exponential backoff with jitter;
-- Slack's other errors (`user_not_found`, `channel_not_found`, …) are permanent: the row is
-  marked failed with the reason.
+- the recipient's permanent errors (`user_not_found`, `channel_not_found`, `is_archived`,
+  …) and a payload Slack rejects as written fail the row, with the reason;
+- 5xx, Slack's transient errors, timeouts and any error we do not know: capped exponential
+  backoff with jitter, for `give_up_after` (two days) of trouble, not a number of tries;
+- 429: a hold on that method for the workspace until `Retry-After`, kept in the database
+  (`delivery_holds`) so every process honours it; the row keeps its place, no attempt spent;
+- a token that stopped working (`invalid_auth`, `token_revoked`, `account_inactive`): a
+  hold on the whole workspace, logged once, lifted by an `auth.test` probe (at most one a
+  minute, by whichever process) once the token works; nothing is failed meanwhile.
 
-Claiming is one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, which
-PostgreSQL runs without two workers taking the same row, and SQLite runs as one atomic
-write. A claim is a lease: if a worker dies, the row becomes due again when the lease ends.
+Claims are leases, set and judged by the database's clock alone (PostgreSQL
+`clock_timestamp()`, SQLite's `'now'`), so a skewed host or `tick --at` a day ahead
+cannot take a row another worker is sending. A sweep claims only what it sends at once,
+renews a row's lease (fenced by its token) before each Slack call and every third of the
+lease while a call is in flight, and stops touching a row whose renewal fails. Claiming is
+one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, which PostgreSQL runs
+without two workers taking the same row, and SQLite runs as one atomic write.
 
 Exactly once across a crash: a worker may die after Slack posted the message but before we
 committed `sent`. Every chat.postMessage therefore carries the row key in message
 `metadata`; when a row comes back with an unknown outcome (expired lease, timeout, dropped
 connection, a 500 or `fatal_error`), the worker first looks for that key in the channel's
-recent `conversations.history` and, when found, records that message instead of posting again.
-Idempotent methods (chat.update, views.publish) are simply sent again.
+recent `conversations.history` and, when found, records that message instead of posting
+again. A lookup that fails is tried again later, never taken as "not posted". Idempotent
+methods (chat.update, views.publish) are simply sent again.
+
+`next_attempt_at` stays on the app's clock: decisions (and `tick --at`) say when a
+message is due.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import random
-import time
 import uuid
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import case, insert, or_, select, update
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    String,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.tables import OutgoingMessageRow
+from bot.db.tables import DeliveryHoldRow, OutgoingMessageRow, UTCDateTime
 from bot.domain import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "mentorbot_outbox"
 
-# Slack errors that say "try again later"; every other error is about the request itself.
-# The first set may come after part of the work was done, the second before any.
+# The hold scope for a workspace whose token stopped working (other scopes are methods).
+TOKEN_SCOPE = "token"
+
+# Slack refused the token itself: nothing can be sent to this workspace until it works.
+TOKEN_ERRORS = frozenset(
+    {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired"}
+)
+# The recipient cannot take the message, and no retry will change that.
+RECIPIENT_ERRORS = frozenset(
+    {
+        "channel_not_found", "not_in_channel", "is_archived", "cannot_dm_bot",
+        "user_not_found", "users_not_found", "user_disabled", "user_not_visible",
+        "user_not_in_channel", "messages_tab_disabled", "team_access_not_granted",
+        "restricted_action", "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel",
+        "message_not_found", "cant_update_message", "edit_window_closed",
+    }
+)  # fmt: skip
+# Slack rejects the request as written: resending the same payload cannot succeed (a bug
+# to fix, not an outage to wait out), so these fail too.
+REQUEST_ERRORS = frozenset(
+    {
+        "invalid_arguments", "invalid_arg_name", "invalid_array_arg", "invalid_form_data",
+        "invalid_json", "json_not_object", "invalid_blocks", "invalid_blocks_format",
+        "invalid_attachments", "too_many_attachments", "msg_too_long", "no_text",
+        "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large",
+        "too_many_users", "users_list_not_supplied",
+    }
+)  # fmt: skip
+# Slack errors that say "try again later". The first set may come after part of the work
+# was done, the second before any.
 TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error"})
 UNPROCESSED_ERRORS = frozenset({"service_unavailable", "request_timeout", "ratelimited"})
 
 
-class EqualJitter(Jitter):
+class Verdict(enum.Enum):
+    """What an error from Slack means for the row that met it."""
+
+    FAIL = "fail"  # permanent: record the reason
+    RETRY = "retry"  # Slack did nothing: back off and send again
+    RETRY_LOOK_FIRST = "retry_look_first"  # Slack may have acted: look before posting again
+    RATE_LIMITED = "rate_limited"  # hold the method for Retry-After
+    TOKEN = "token"  # hold the workspace until its token works
+
+
+def classify(status: int, error: str, *, lookup: bool) -> Verdict:
+    """The one place Slack's errors are sorted. `lookup`: the call guarded a post whose
+    outcome is unknown, so failing would lose a message that may never have been posted."""
+    if status == 429:
+        return Verdict.RATE_LIMITED
+    if error in TOKEN_ERRORS:
+        return Verdict.TOKEN
+    if lookup:
+        return Verdict.RETRY
+    if status == 503 or error in UNPROCESSED_ERRORS:
+        return Verdict.RETRY
+    if status >= 500 or error in TRANSIENT_ERRORS:
+        # "Some aspect of the operation may have succeeded", says Slack of fatal_error.
+        return Verdict.RETRY_LOOK_FIRST
+    if error in RECIPIENT_ERRORS or error in REQUEST_ERRORS:
+        return Verdict.FAIL
+    # An error we do not know (missing_scope, a new one): waiting costs little, failing
+    # loses the message. It fails by age like any other trouble.
+    return Verdict.RETRY
+
+
+class EqualJitter:
     """Half the backoff plus a random share of the other half (AWS "equal jitter").
 
     slack-sdk's RandomJitter adds up to a whole second whatever the backoff, which
@@ -71,12 +157,19 @@ class EqualJitter(Jitter):
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
+    # How long a claim lasts without renewal: how soon a dead worker's rows are taken
+    # again. Also how long a request we gave up on may still reach Slack (see _retry).
     lease: timedelta = timedelta(seconds=60)
-    max_attempts: int = 8
+    # Retries stop only after this much trouble since the row was due; a message that is
+    # no longer timely is dropped by the decision that queued it, not here.
+    give_up_after: timedelta = timedelta(hours=48)
     backoff_factor: float = 2.0  # seconds; doubled each attempt, then jittered (EqualJitter)
     backoff_cap: float = 300.0
-    concurrency: int = 8
-    batch_size: int = 32
+    concurrency: int = 8  # rows in flight; also the most a sweep holds claimed
+    # A sweep waits for a rate-limit hold this short to end; a longer one is left to a
+    # later sweep, so no sweep (or scheduler job) sleeps through a long pause.
+    max_hold_wait: float = 5.0
+    token_probe_interval: timedelta = timedelta(minutes=1)
 
 
 @dataclass
@@ -84,12 +177,44 @@ class SweepStats:
     sent: int = 0
     recovered: int = 0  # found already posted, not sent again
     retried: int = 0
-    rate_limited: int = 0
+    rate_limited: int = 0  # put back by a 429 hold, no attempt spent
+    held: int = 0  # put back because the workspace's token stopped working
     failed: int = 0
 
     def add(self, other: SweepStats) -> None:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class DatabaseClock:
+    """SQL for the database's own time, which alone judges leases and holds."""
+
+    def __init__(self, dialect: str) -> None:
+        self._postgresql = dialect == "postgresql"
+
+    def now(self, offset: timedelta = timedelta()) -> ColumnElement[Any]:
+        if self._postgresql:
+            # clock_timestamp(), not now(): now() stands still at the transaction's start.
+            current = func.clock_timestamp(type_=DateTime(timezone=True))
+            return current + offset if offset else current
+        # SQLAlchemy keeps UTCDateTime on SQLite as 'YYYY-MM-DD HH:MM:SS.ffffff' text and
+        # SQLite compares it as text. strftime's %f has milliseconds only: pad it to six
+        # digits, so both sides have one width and order as the times they spell.
+        modifier = f"{offset.total_seconds():+.3f} seconds"
+        text = type_coerce(func.strftime("%Y-%m-%d %H:%M:%f", "now", modifier), String)
+        return text + "000"
+
+
+def database_clock(session: AsyncSession) -> DatabaseClock:
+    return DatabaseClock(session.get_bind().dialect.name)
+
+
+async def get_database_now(session: AsyncSession) -> datetime:
+    """The database's current time (aware UTC), as leases and holds see it."""
+    now = type_coerce(database_clock(session).now(), UTCDateTime())
+    value: datetime | None = await session.scalar(select(now))
+    assert value is not None
+    return value
 
 
 async def enqueue_message(
@@ -153,7 +278,8 @@ async def drop_messages(
 
     Only the decision that made a message moot drops it (a pause, a leave, an account
     gone), in its own transaction; the transport never gives up on a timely message.
-    A row being sent right now is left to finish.
+    A row being sent right now (a live lease) is left to finish; one whose worker died
+    mid-send is dropped like a pending one, and its token cleared to fence that worker out.
     """
     about = []
     if membership_ids:
@@ -162,17 +288,31 @@ async def drop_messages(
         about.append(OutgoingMessageRow.pair_id.in_(list(pair_ids)))
     if not about:
         return 0
+    db_now = database_clock(session).now()
     result = await session.execute(
         update(OutgoingMessageRow)
         .where(
             OutgoingMessageRow.team_id == team_id,
-            OutgoingMessageRow.status == DeliveryStatus.PENDING.value,
+            or_(
+                OutgoingMessageRow.status == DeliveryStatus.PENDING.value,
+                (OutgoingMessageRow.status == DeliveryStatus.SENDING.value)
+                & (OutgoingMessageRow.lease_until < db_now),
+            ),
             or_(*about),
         )
-        .values(status=DeliveryStatus.DROPPED.value, last_error=reason[:200])
+        .values(
+            status=DeliveryStatus.DROPPED.value,
+            last_error=reason[:200],
+            lease_token=None,
+            lease_until=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class _LeaseLost(Exception):
+    """Another worker holds the row now: touch it no more."""
 
 
 @dataclass
@@ -181,11 +321,43 @@ class _Outcome:
     error: str | None = None
     channel: str | None = None
     ts: str | None = None
-    retry_in: float = 0.0  # seconds from `decided`, when the row may be tried again
+    retry_in: float = 0.0  # seconds, when PENDING without a hold
     outcome_unknown: bool = False
-    spent_attempt: bool = True
+    # (scope, seconds): hold the workspace's delivery; the row keeps its due time.
+    hold: tuple[str, float] | None = None
     recovered: bool = False  # found already posted, recorded without sending again
-    decided: float = field(default_factory=time.monotonic)
+
+
+class _Lease:
+    """One claimed row's lease, kept alive while the row is being sent."""
+
+    def __init__(self, deliverer: Deliverer, row: OutgoingMessageRow) -> None:
+        self._deliverer = deliverer
+        self._row = row
+        self.lost = False
+
+    async def renew(self) -> bool:
+        if not self.lost:
+            self.lost = not await self._deliverer._renew(self._row)
+        return not self.lost
+
+    async def keep_alive(self, done: asyncio.Event) -> None:
+        """Renew every third of the lease until `done`: a call slower than the lease (a
+        slow Slack, several 10 s timeouts in a row) must not let another worker in."""
+        every = self._deliverer._policy.lease.total_seconds() / 3
+        while True:
+            try:
+                async with asyncio.timeout(every):
+                    await done.wait()
+                return
+            except TimeoutError:
+                pass
+            try:
+                if not await self.renew():
+                    logger.warning("outbox %s: lease lost while sending", self._row.id)
+                    return
+            except Exception:  # the database blinked: the next renewal may get through
+                logger.warning("outbox %s: could not renew the lease", self._row.id, exc_info=True)
 
 
 class Deliverer:
@@ -202,142 +374,265 @@ class Deliverer:
         self._client = client
         self._clock = clock
         self._policy = policy or DeliveryPolicy()
-        self._backoff = BackoffRetryIntervalCalculator(
-            backoff_factor=self._policy.backoff_factor, jitter=EqualJitter()
-        )
-        # method -> monotonic time before which Slack asked us not to call it again
-        self._paused: dict[str, float] = {}
+        self._jitter = EqualJitter()
         self._stopping = False
 
     async def sweep(self) -> SweepStats:
         """Send every row due now; return what happened.
 
-        Rows held back only by a 429 pause are waited for, so one sweep drains what is
-        due even under rate limiting.
+        Rows rescheduled during the sweep wait for a later one, so a sweep ends. A short
+        rate-limit hold is waited out; a long one (or a token hold) ends the sweep, and a
+        later sweep carries on when it lifts.
         """
-        total = SweepStats()
-        while not self._stopping:
-            rows = await self._claim()
-            if not rows:
-                pause = self._next_unpause() + 0.01  # just past, so the rows are due
-                if pause > 0.01 and await self._has_rows_due_within(pause):
-                    await asyncio.sleep(pause)
+        stats = SweepStats()
+        due_by = self._clock.now()
+        await self._probe_token_holds()
+        in_flight: set[asyncio.Task[None]] = set()
+        more = True
+        try:
+            while True:
+                free = self._policy.concurrency - len(in_flight)
+                if more and free > 0 and not self._stopping:
+                    rows = await self._claim(free, due_by=due_by)
+                    more = len(rows) == free
+                    for row in rows:
+                        in_flight.add(asyncio.create_task(self._deliver(row, stats)))
+                if not in_flight:
+                    wait = None if self._stopping else await self._short_hold(due_by)
+                    if wait is None:
+                        return stats
+                    await asyncio.sleep(wait)
+                    more = True
                     continue
-                return total
-            total.add(await self._send_all(rows))
-        return total
+                done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
+                more = True  # a lease may have run out or a hold ended meanwhile
+        finally:
+            # Cancelled (the process is going down): cancel the sends with us.
+            for task in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
     def stop(self) -> None:
-        """Finish the batch in hand, then claim no more (a graceful shutdown)."""
+        """Finish the rows in hand, then claim no more (a graceful shutdown)."""
         self._stopping = True
 
-    def _paused_methods(self) -> list[str]:
-        now = time.monotonic()
-        return [m for m, until in self._paused.items() if until > now]
+    # ------------------------------------------------------------------ claiming
 
-    def _next_unpause(self) -> float:
-        """Seconds until the first paused method may be called again (0: none paused)."""
-        now = time.monotonic()
-        return min((until - now for until in self._paused.values() if until > now), default=0.0)
-
-    async def _has_rows_due_within(self, seconds: float) -> bool:
-        due = self._due_clause(self._clock.now() + timedelta(seconds=seconds))
-        async with self._sessions() as session:
-            found = await session.scalar(select(OutgoingMessageRow.id).where(due).limit(1))
-        return found is not None
-
-    def _due_clause(self, now: datetime | None = None) -> Any:
-        now = now or self._clock.now()
-        return or_(
-            (OutgoingMessageRow.status == DeliveryStatus.PENDING.value)
-            & (OutgoingMessageRow.next_attempt_at <= now),
-            (OutgoingMessageRow.status == DeliveryStatus.SENDING.value)
-            & (OutgoingMessageRow.lease_until < now),
+    def _claimable(self, due_by: datetime, db_now: ColumnElement[Any]) -> ColumnElement[bool]:
+        row, hold = OutgoingMessageRow, DeliveryHoldRow
+        due = or_(
+            (row.status == DeliveryStatus.PENDING.value) & (row.next_attempt_at <= due_by),
+            (row.status == DeliveryStatus.SENDING.value) & (row.lease_until < db_now),
         )
-
-    async def _claim(self) -> list[OutgoingMessageRow]:
-        now = self._clock.now()
-        due = (
-            select(OutgoingMessageRow.id)
-            .where(self._due_clause())
-            .order_by(OutgoingMessageRow.next_attempt_at, OutgoingMessageRow.id)
-            .limit(self._policy.batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        paused = self._paused_methods()
-        if paused:
-            due = due.where(OutgoingMessageRow.method.not_in(paused))
-        # A CTE, not `id IN (subquery)`: PostgreSQL may rescan a subquery once per row,
-        # locking past its LIMIT; a locking CTE is evaluated exactly once.
-        due_cte = due.cte("due")
-        token = uuid.uuid4().hex
-        claim = (
-            update(OutgoingMessageRow)
-            .where(OutgoingMessageRow.id == due_cte.c.id)
-            .where(self._due_clause())  # re-checked on the locked row
-            .values(
-                status=DeliveryStatus.SENDING.value,
-                lease_until=now + self._policy.lease,
-                lease_token=token,
-                attempt_started_at=now,
-                attempts=OutgoingMessageRow.attempts + 1,
-                # A lease that ran out means its worker died mid-send: outcome unknown.
-                outcome_unknown=case(
-                    (OutgoingMessageRow.status == DeliveryStatus.SENDING.value, True),
-                    else_=OutgoingMessageRow.outcome_unknown,
+        # Mirrors what _send calls: the method itself; a lookup (outcome unknown, which an
+        # expired lease is too) calls conversations.history, and conversations.open for a
+        # user's DM; a group DM always opens first.
+        unknown = row.outcome_unknown | (row.status == DeliveryStatus.SENDING.value)
+        looks_up = (row.method == "chat.postMessage") & unknown
+        opens = row.channel.is_(None) | (looks_up & func.substr(row.channel, 1, 1).in_(("U", "W")))
+        held = exists().where(
+            hold.team_id == row.team_id,
+            or_(
+                hold.scope == TOKEN_SCOPE,  # until a probe finds the token working
+                (hold.until > db_now)
+                & or_(
+                    hold.scope == row.method,
+                    (hold.scope == "conversations.history") & looks_up,
+                    (hold.scope == "conversations.open") & opens,
                 ),
-            )
-            .returning(OutgoingMessageRow)
-            .execution_options(synchronize_session=False)
+            ),
         )
+        return due & ~held
+
+    async def _claim(self, limit: int, *, due_by: datetime) -> list[OutgoingMessageRow]:
+        row = OutgoingMessageRow
+        token = uuid.uuid4().hex
         async with self._sessions() as session, session.begin():
+            db = database_clock(session)
+            claimable = self._claimable(due_by, db.now())
+            # A CTE, not `id IN (subquery)`: PostgreSQL may rescan a subquery once per row,
+            # locking past its LIMIT; a locking CTE is evaluated exactly once.
+            due = (
+                select(row.id)
+                .where(claimable)
+                .order_by(row.next_attempt_at, row.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=row)
+                .cte("due")
+            )
+            claim = (
+                update(row)
+                .where(row.id == due.c.id)
+                .where(claimable)  # re-checked on the locked row
+                .values(
+                    status=DeliveryStatus.SENDING.value,
+                    lease_until=db.now(self._policy.lease),
+                    lease_token=token,
+                    attempt_started_at=self._clock.now(),
+                    attempts=row.attempts + 1,
+                    # A lease that ran out means its worker died mid-send: outcome unknown.
+                    outcome_unknown=case(
+                        (row.status == DeliveryStatus.SENDING.value, True),
+                        else_=row.outcome_unknown,
+                    ),
+                )
+                .returning(row)
+                .execution_options(synchronize_session=False)
+            )
             rows = list((await session.scalars(claim)).all())
         return sorted(rows, key=lambda r: (r.next_attempt_at, r.id))
 
-    async def _send_all(self, rows: list[OutgoingMessageRow]) -> SweepStats:
-        stats = SweepStats()
-        gate = asyncio.Semaphore(self._policy.concurrency)
+    async def _renew(self, claimed: OutgoingMessageRow) -> bool:
+        """Extend our lease, fenced by its token; False if another worker has the row."""
+        row = OutgoingMessageRow
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(row)
+                .where(
+                    row.id == claimed.id,
+                    row.lease_token == claimed.lease_token,
+                    row.status == DeliveryStatus.SENDING.value,
+                )
+                .values(lease_until=database_clock(session).now(self._policy.lease))
+                .execution_options(synchronize_session=False)
+            )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-        async def one(row: OutgoingMessageRow) -> None:
-            async with gate:
-                outcome = await self._send(row)
-            await self._record(row, outcome, stats)
+    async def _short_hold(self, due_by: datetime) -> float | None:
+        """Seconds until the first rate-limit hold keeping due rows back ends, if soon."""
+        row, hold = OutgoingMessageRow, DeliveryHoldRow
+        async with self._sessions() as session:
+            db_now = database_clock(session).now()
+            waiting = exists().where(
+                row.team_id == hold.team_id,
+                row.status == DeliveryStatus.PENDING.value,
+                row.next_attempt_at <= due_by,
+            )
+            found = (
+                await session.execute(
+                    select(func.min(hold.until), type_coerce(db_now, UTCDateTime())).where(
+                        hold.scope != TOKEN_SCOPE, hold.until > db_now, waiting
+                    )
+                )
+            ).one()
+        # min() over no rows is NULL, whatever the column's type says.
+        ends, now = cast(tuple[datetime | None, datetime | None], tuple(found))
+        if ends is None or now is None:
+            return None
+        wait = (ends - now).total_seconds()
+        return wait + 0.01 if wait <= self._policy.max_hold_wait else None
 
-        await asyncio.gather(*(one(row) for row in rows))
-        return stats
+    # ------------------------------------------------------------------ holds
 
-    def _methods_needed(self, row: OutgoingMessageRow) -> set[str]:
-        """Every Web API method sending this row may call."""
-        needed = {row.method}
-        if row.users and not row.channel:
-            needed.add("conversations.open")
-        if row.method == "chat.postMessage" and row.outcome_unknown:
-            needed.add("conversations.history")
-            if row.channel and row.channel[0] in "UW":
-                needed.add("conversations.open")
-        return needed
+    async def _write_hold(
+        self, session: AsyncSession, team_id: str, scope: str, seconds: float, reason: str
+    ) -> bool:
+        """Hold a workspace's delivery for `scope`; True if this started a token hold."""
+        hold = DeliveryHoldRow
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        insert_into = pg_insert if postgresql else sqlite_insert
+        statement: Any = insert_into(hold).values(
+            team_id=team_id,
+            scope=scope,
+            until=database_clock(session).now(timedelta(seconds=seconds)),
+            reason=reason[:200],
+        )
+        if scope == TOKEN_SCOPE:
+            # Kept until a probe lifts it; `until` is when the next probe is due.
+            statement = statement.on_conflict_do_nothing()
+        else:
+            # Requests in flight bring more 429s: the hold ends at the latest Retry-After.
+            latest = func.greatest if postgresql else func.max
+            statement = statement.on_conflict_do_update(
+                index_elements=[hold.team_id, hold.scope],
+                set_={
+                    "until": latest(hold.until, statement.excluded.until),
+                    "reason": statement.excluded.reason,
+                },
+            )
+        result = await session.execute(statement)
+        return scope == TOKEN_SCOPE and bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def _send(self, row: OutgoingMessageRow) -> _Outcome:
-        now = time.monotonic()
-        wait = max((self._paused.get(m, now) - now for m in self._methods_needed(row)), default=0)
-        if wait > 0:
-            # A method this row needs hit a 429: wait without spending an attempt.
-            return _Outcome(
-                DeliveryStatus.PENDING, "ratelimited", retry_in=wait,
-                spent_attempt=False, outcome_unknown=row.outcome_unknown,
-            )  # fmt: skip
+    async def _probe_token_holds(self) -> None:
+        """Try auth.test for each token hold whose probe is due; lift those that pass."""
+        hold = DeliveryHoldRow
+        async with self._sessions() as session, session.begin():
+            db = database_clock(session)
+            # Taking the probe moves it a minute on: one process probes, the others wait.
+            teams = (
+                await session.scalars(
+                    update(hold)
+                    .where(hold.scope == TOKEN_SCOPE, hold.until <= db.now())
+                    .values(until=db.now(self._policy.token_probe_interval))
+                    .returning(hold.team_id)
+                )
+            ).all()
+        for team_id in teams:
+            try:
+                await self._client.auth_test()
+            except (SlackApiError, TimeoutError, aiohttp.ClientError):
+                continue  # still refused, or Slack is unreachable: the next probe will tell
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    delete(hold).where(hold.team_id == team_id, hold.scope == TOKEN_SCOPE)
+                )
+            logger.info("delivery to workspace %s resumed: the bot token works again", team_id)
+
+    # ------------------------------------------------------------------ sending
+
+    async def _deliver(self, row: OutgoingMessageRow, stats: SweepStats) -> None:
+        lease = _Lease(self, row)
+        done = asyncio.Event()
+        heartbeat = asyncio.create_task(lease.keep_alive(done))
         try:
-            channel = row.channel or await self._open_group(row.users or "")
-            if row.method == "chat.postMessage" and row.outcome_unknown:
-                found = await self._find_posted(row, channel)
+            outcome = await self._send(row, lease)
+        except _LeaseLost:
+            logger.info("outbox %s: taken by another worker before a call; left to it", row.id)
+            return
+        finally:
+            done.set()
+            await heartbeat
+        await self._record(row, outcome, stats)
+
+    async def _call(
+        self, lease: _Lease, call: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncSlackResponse:
+        """A Slack call made only while the row is still ours."""
+        if not await lease.renew():
+            raise _LeaseLost
+        return await call()
+
+    async def _send(self, row: OutgoingMessageRow, lease: _Lease) -> _Outcome:
+        lookup = row.method == "chat.postMessage" and row.outcome_unknown
+        try:
+            channel = row.channel
+            if row.users and not channel:
+                channel = await self._open(lease, row.users)
+            if lookup:
+                found = await self._find_posted(lease, row, channel)
                 if found:
-                    return _Outcome(DeliveryStatus.SENT, channel=channel, ts=found, recovered=True)
-            response = await self._client.api_call(row.method, json=self._body(row, channel))
+                    return _Outcome(
+                        DeliveryStatus.SENT, channel=found[0], ts=found[1], recovered=True
+                    )
         except SlackApiError as exc:
-            return self._classify(row, exc)
+            return self._on_error(row, exc, lookup=lookup)
         except (TimeoutError, aiohttp.ClientError) as exc:
-            # Slack may or may not have acted: look before posting again.
-            return self._retry(row, f"network: {type(exc).__name__}", unknown=True)
+            # Nothing was posted by this attempt; the row's outcome stays as it was.
+            return self._retry(row, f"network: {type(exc).__name__}", unknown=row.outcome_unknown)
+        try:
+            body = self._body(row, channel)
+            response = await self._call(lease, lambda: self._client.api_call(row.method, json=body))
+        except SlackApiError as exc:
+            return self._on_error(row, exc, lookup=False)
+        except aiohttp.ClientConnectorError as exc:
+            # Never connected: Slack cannot have acted.
+            return self._retry(row, f"network: {type(exc).__name__}", unknown=row.outcome_unknown)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # Slack may or may not have acted, and may yet: look before posting again.
+            return self._retry(row, f"network: {type(exc).__name__}", unknown=True, sent=True)
         data = response.data if isinstance(response.data, dict) else {}
         return _Outcome(
             DeliveryStatus.SENT,
@@ -345,8 +640,8 @@ class Deliverer:
             ts=str(data["ts"]) if data.get("ts") else None,
         )
 
-    async def _open_group(self, users: str) -> str:
-        response = await self._client.conversations_open(users=users)
+    async def _open(self, lease: _Lease, users: str) -> str:
+        response = await self._call(lease, lambda: self._client.conversations_open(users=users))
         return str(response["channel"]["id"])
 
     def _body(self, row: OutgoingMessageRow, channel: str | None) -> dict[str, Any]:
@@ -360,14 +655,20 @@ class Deliverer:
             }
         return body
 
-    async def _find_posted(self, row: OutgoingMessageRow, channel: str | None) -> str | None:
-        """The ts of an earlier post of this row, from Slack's own history."""
+    async def _find_posted(
+        self, lease: _Lease, row: OutgoingMessageRow, channel: str | None
+    ) -> tuple[str, str] | None:
+        """(conversation, ts) of an earlier post of this row, from Slack's own history."""
         if channel and channel[0] in "UW":
-            channel = str((await self._client.conversations_open(users=channel))["channel"]["id"])
+            channel = await self._open(lease, channel)
+        conversation = channel or ""
         # The newest 200 messages, not an `oldest` bound: our clock may be shifted
         # (`tick --at`) while Slack stamps real time, and a crashed post is recent.
-        history = await self._client.conversations_history(
-            channel=channel or "", include_all_metadata=True, limit=200
+        history = await self._call(
+            lease,
+            lambda: self._client.conversations_history(
+                channel=conversation, include_all_metadata=True, limit=200
+            ),
         )
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -375,41 +676,51 @@ class Deliverer:
                 metadata.get("event_type") == METADATA_EVENT
                 and (metadata.get("event_payload") or {}).get("outbox_key") == row.key
             ):
-                return str(message["ts"])
+                return conversation, str(message["ts"])
         return None
 
-    def _classify(self, row: OutgoingMessageRow, exc: SlackApiError) -> _Outcome:
+    def _on_error(self, row: OutgoingMessageRow, exc: SlackApiError, *, lookup: bool) -> _Outcome:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
-        if status == 429:
-            # Limits are per method: pause the one that answered 429 (maybe a lookup).
+        verdict = classify(status, error, lookup=lookup)
+        if verdict is Verdict.RATE_LIMITED:
+            # Limits are per method: hold the one that answered 429 (maybe a lookup).
             method = exc.response.api_url.rstrip("/").rsplit("/", 1)[-1] or row.method
-            retry_after = _retry_after(exc.response.headers)
-            now = time.monotonic()
-            # Requests already in flight may bring more 429s; the first one sets the pause.
-            if self._paused.get(method, 0.0) <= now:
-                self._paused[method] = now + retry_after
-            retry_after = self._paused[method] - now
             return _Outcome(
-                DeliveryStatus.PENDING, "ratelimited", retry_in=retry_after,
-                spent_attempt=False, outcome_unknown=row.outcome_unknown,
+                DeliveryStatus.PENDING, "ratelimited", outcome_unknown=row.outcome_unknown,
+                hold=(method, _retry_after(exc.response.headers)),
             )  # fmt: skip
-        if status == 503 or error in UNPROCESSED_ERRORS:
-            # Refused before any work was done: nothing to look for next time.
-            return self._retry(row, error, unknown=row.outcome_unknown)
-        if status >= 500 or error in TRANSIENT_ERRORS:
-            # Slack may have acted before failing ("some aspect of the operation may have
-            # succeeded", says its doc of fatal_error): look before posting again.
-            return self._retry(row, error, unknown=True)
-        return _Outcome(DeliveryStatus.FAILED, error)
+        if verdict is Verdict.TOKEN:
+            probe = self._policy.token_probe_interval.total_seconds()
+            return _Outcome(
+                DeliveryStatus.PENDING, error, outcome_unknown=row.outcome_unknown,
+                hold=(TOKEN_SCOPE, probe),
+            )  # fmt: skip
+        if verdict is Verdict.FAIL:
+            return _Outcome(DeliveryStatus.FAILED, error)
+        reason = f"lookup: {error}" if lookup else error
+        unknown = verdict is Verdict.RETRY_LOOK_FIRST or row.outcome_unknown
+        return self._retry(row, reason, unknown=unknown)
 
-    def _retry(self, row: OutgoingMessageRow, error: str, *, unknown: bool) -> _Outcome:
-        if row.attempts >= self._policy.max_attempts:
-            reason = f"gave up after {row.attempts} attempts: {error}"
+    def _retry(
+        self, row: OutgoingMessageRow, error: str, *, unknown: bool, sent: bool = False
+    ) -> _Outcome:
+        """Back off and try again, unless Slack has been failing this row for too long.
+
+        `sent`: the request left and we stopped waiting for it. It may still land, so the
+        lookup that guards the next try waits a lease's length, as after a crash.
+        """
+        trouble = self._clock.now() - row.created_at
+        if trouble >= self._policy.give_up_after:
+            hours = trouble.total_seconds() / 3600
+            reason = f"gave up after {hours:.0f} h and {row.attempts} attempts: {error}"
             return _Outcome(DeliveryStatus.FAILED, reason)
-        delay = min(
-            self._policy.backoff_cap, self._backoff.calculate_sleep_duration(row.attempts - 1)
+        exponent = min(row.attempts - 1, 32)  # 2**32 s is past any cap
+        delay = self._jitter.recalculate(
+            min(self._policy.backoff_cap, self._policy.backoff_factor * 2.0**exponent)
         )
+        if sent:
+            delay = max(delay, self._policy.lease.total_seconds())
         return _Outcome(DeliveryStatus.PENDING, error, retry_in=delay, outcome_unknown=unknown)
 
     async def _record(self, row: OutgoingMessageRow, outcome: _Outcome, stats: SweepStats) -> None:
@@ -423,20 +734,33 @@ class Deliverer:
         }
         if outcome.status is DeliveryStatus.SENT:
             values |= {"sent_at": now, "sent_ts": outcome.ts, "sent_channel": outcome.channel}
+        elif outcome.hold is not None:
+            # Held back, not tried: no attempt spent, and the row keeps its due time.
+            values["attempts"] = OutgoingMessageRow.attempts - 1
         elif outcome.status is DeliveryStatus.PENDING:
-            # Due exactly when a 429 pause ends, however long recording took.
-            retry_in = outcome.retry_in - (time.monotonic() - outcome.decided)
-            values["next_attempt_at"] = now + timedelta(seconds=retry_in)
-            if not outcome.spent_attempt:
-                values["attempts"] = OutgoingMessageRow.attempts - 1
+            values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
         fenced = (
             update(OutgoingMessageRow)
             .where(OutgoingMessageRow.id == row.id)
             .where(OutgoingMessageRow.lease_token == row.lease_token)
             .values(**values)
+            .execution_options(synchronize_session=False)
         )
+        started_token_hold = False
         async with self._sessions() as session, session.begin():
+            if outcome.hold is not None:
+                scope, seconds = outcome.hold
+                reason = outcome.error or scope
+                started_token_hold = await self._write_hold(
+                    session, row.team_id, scope, seconds, reason
+                )
             result = await session.execute(fenced)
+        if started_token_hold:
+            logger.warning(
+                "delivery to workspace %s paused: Slack refused the bot token (%s). Nothing is "
+                "lost; delivery resumes once auth.test accepts the token (tried every %.0f s)",
+                row.team_id, outcome.error, self._policy.token_probe_interval.total_seconds(),
+            )  # fmt: skip
         if not result.rowcount:  # type: ignore[attr-defined]
             logger.warning("outbox %s: lease lost before recording %s", row.id, outcome.status)
             return
@@ -448,8 +772,10 @@ class Deliverer:
         elif outcome.status is DeliveryStatus.FAILED:
             stats.failed += 1
             logger.warning("outbox %s (%s) failed: %s", row.id, row.method, outcome.error)
-        elif outcome.spent_attempt:
+        elif outcome.hold is None:
             stats.retried += 1
+        elif outcome.hold[0] == TOKEN_SCOPE:
+            stats.held += 1
         else:
             stats.rate_limited += 1
 

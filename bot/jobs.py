@@ -99,12 +99,13 @@ class Jobs:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._running: set[asyncio.Task[object]] = set()
+        self._delivery: asyncio.Task[object] | None = None
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
         for job_id, job, seconds in (
-            ("delivery", run_delivery, DELIVERY_INTERVAL_SECONDS),
+            ("delivery", self._start_delivery, DELIVERY_INTERVAL_SECONDS),
             ("decisions", run_decisions, DECISION_INTERVAL_SECONDS),
         ):
             self.scheduler.add_job(
@@ -116,6 +117,17 @@ class Jobs:
                 args=[job],
                 next_run_time=datetime.now(UTC),
             )
+
+    async def _start_delivery(self, runtime: Runtime) -> None:
+        """The delivery job: start a sweep unless one is still going, and return at once.
+
+        A sweep can outlast the 3 s interval (a round's DMs drained under Slack's rate
+        limit, a short 429 hold waited out); awaited here, every tick meanwhile would be
+        a skipped run and one "maximum number of running instances" line in the log.
+        """
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.create_task(self._run(run_delivery))
+            self._delivery.add_done_callback(_log_delivery_failure)
 
     async def _run(self, job: Callable[[Runtime], Awaitable[object]]) -> object:
         task = asyncio.current_task()
@@ -134,8 +146,17 @@ class Jobs:
         # Pause first: APScheduler's shutdown cancels the coroutine jobs still running.
         self.scheduler.pause()
         self._runtime.deliverer.stop()
-        if self._running:
-            _done, pending = await asyncio.wait(set(self._running), timeout=grace)
+        running = set(self._running)
+        if self._delivery is not None and not self._delivery.done():
+            running.add(self._delivery)  # started a moment ago, maybe not yet running
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=grace)
             if pending:
                 logger.warning("%d job(s) still running at shutdown", len(pending))
         self.scheduler.shutdown(wait=False)
+
+
+def _log_delivery_failure(task: asyncio.Task[object]) -> None:
+    # Run outside APScheduler's executor, which used to log a job's exception.
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("delivery sweep failed", exc_info=task.exception())

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,6 +126,25 @@ async def list_current_memberships(
     return person, memberships
 
 
+async def get_person_and_memberships(
+    session: AsyncSession, team_id: str, user_id: str
+) -> tuple[PersonRow | None, list[tuple[MembershipRow, ProgramRow]]]:
+    """The person (if known) and every program they joined, left ones too: one query."""
+    rows = (
+        await session.execute(
+            select(PersonRow, MembershipRow, ProgramRow)
+            .outerjoin(MembershipRow, MembershipRow.person_id == PersonRow.id)
+            .outerjoin(ProgramRow, ProgramRow.id == MembershipRow.program_id)
+            .where(PersonRow.team_id == team_id, PersonRow.slack_user_id == user_id)
+            .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
+        )
+    ).all()
+    if not rows:
+        return None, []
+    memberships = [(m, p) for _person, m, p in rows if m is not None and p is not None]
+    return rows[0][0], memberships
+
+
 @dataclass(frozen=True)
 class PartnerLink:
     pair: PairRow
@@ -138,11 +156,36 @@ async def list_active_partners(
 ) -> list[PartnerLink]:
     """Everyone currently paired with this person (a mentor may have several leaders).
 
-    One query, partners joined in, for one program or every program. A partner who
-    erased their data (nulled in the pair) is left out.
+    One query, partners joined in. A partner who erased their data (nulled in the
+    pair) is left out.
     """
+    query = _active_pairs(person_id)
+    if program_id is not None:
+        query = query.where(PairRow.program_id == program_id)
+    return [PartnerLink(pair, partner) for pair, partner in (await session.execute(query)).all()]
+
+
+async def list_partners_and_meetings(
+    session: AsyncSession, person_id: int
+) -> list[tuple[PartnerLink, int]]:
+    """Every current partner in every program, each with the pair's meetings so far.
+
+    One query however many programs, partners and meetings (status and Home).
+    """
+    meetings = (
+        select(func.count())
+        .select_from(MeetingRow)
+        .where(MeetingRow.pair_id == PairRow.id)
+        .correlate(PairRow)
+        .scalar_subquery()
+    )
+    rows = await session.execute(_active_pairs(person_id).add_columns(meetings))
+    return [(PartnerLink(pair, partner), int(n)) for pair, partner, n in rows.all()]
+
+
+def _active_pairs(person_id: int) -> Select[PairRow, PersonRow]:
     partner_id = case((PairRow.mentor_id == person_id, PairRow.mentee_id), else_=PairRow.mentor_id)
-    query = (
+    return (
         select(PairRow, PersonRow)
         .join(PersonRow, PersonRow.id == partner_id)
         .where(
@@ -151,27 +194,6 @@ async def list_active_partners(
         )
         .order_by(PairRow.id)
     )
-    if program_id is not None:
-        query = query.where(PairRow.program_id == program_id)
-    return [PartnerLink(pair, partner) for pair, partner in (await session.execute(query)).all()]
-
-
-async def count_meetings(session: AsyncSession, pair_ids: Collection[int]) -> int:
-    return sum((await count_meetings_by_pair(session, pair_ids)).values())
-
-
-async def count_meetings_by_pair(
-    session: AsyncSession, pair_ids: Collection[int]
-) -> dict[int, int]:
-    """Meetings recorded per pair, in one query; pairs without any are left out."""
-    if not pair_ids:
-        return {}
-    rows = await session.execute(
-        select(MeetingRow.pair_id, func.count())
-        .where(MeetingRow.pair_id.in_(pair_ids))
-        .group_by(MeetingRow.pair_id)
-    )
-    return {pair_id: int(n) for pair_id, n in rows.all()}
 
 
 def schedulable() -> ColumnElement[bool]:

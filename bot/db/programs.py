@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,13 +104,39 @@ async def list_skills(
     return list(await session.scalars(query.order_by(SkillRow.category, SkillRow.name)))
 
 
-async def count_members(session: AsyncSession, program_id: int) -> dict[str, int]:
-    """Membership counts by status, for the admin's overview."""
+@dataclass(frozen=True)
+class ProgramCounts:
+    program: ProgramRow
+    members: int  # active or paused
+    paused: int
+    skills: int  # not retired
+
+
+async def list_open_programs_with_counts(
+    session: AsyncSession, team_id: str
+) -> list[ProgramCounts]:
+    """Open programs with their member and skill counts, in one query however many."""
+
+    def count(
+        row: type[MembershipRow | SkillRow], *where: ColumnElement[bool]
+    ) -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .select_from(row)
+            .where(row.program_id == ProgramRow.id, *where)
+            .correlate(ProgramRow)
+            .scalar_subquery()
+        )
+
+    current = (MembershipStatus.ACTIVE.value, MembershipStatus.PAUSED.value)
     rows = await session.execute(
-        select(MembershipRow.status, func.count())
-        .where(MembershipRow.program_id == program_id)
-        .group_by(MembershipRow.status)
+        select(
+            ProgramRow,
+            count(MembershipRow, MembershipRow.status.in_(current)),
+            count(MembershipRow, MembershipRow.status == MembershipStatus.PAUSED.value),
+            count(SkillRow, SkillRow.retired.is_(False)),
+        )
+        .where(ProgramRow.team_id == team_id, ProgramRow.is_open)
+        .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
     )
-    counts = {status.value: 0 for status in MembershipStatus}
-    counts.update({status: int(n) for status, n in rows.all()})
-    return counts
+    return [ProgramCounts(p, int(m), int(paused), int(k)) for p, m, paused, k in rows.all()]

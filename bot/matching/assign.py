@@ -29,28 +29,41 @@ class Assignment:
     bound: float  # no valid matching weighs more (== value when optimal)
     optimal: bool
     lp_solves: int = 0  # linear programs solved for `either` people
+    stopped_by: str | None = None  # unproven: "time limit" or "work limit"
 
 
 def assign(
-    weights: FloatArray, rows: IntArray, cols: IntArray, capacity: IntArray
+    weights: FloatArray,
+    rows: IntArray,
+    cols: IntArray,
+    capacity: IntArray,
+    allowed: IntArray | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Best matching of `rows` to `cols` (positions into `weights`) within `capacity`.
 
-    `capacity` is per entry of `cols`. Returns the matched (row, column) positions.
+    `capacity` is per entry of `cols`, and so is `allowed` (how many of `rows` each
+    may take; counted here when not given). Returns the matched (row, column) positions.
     """
     nothing = np.zeros(0, dtype=np.int64)
     if len(rows) == 0 or len(cols) == 0:
         return nothing, nothing
-    allowed = np.zeros(len(cols), dtype=np.int64)
-    step = max(1, BLOCK_CELLS // len(cols))
-    for start in range(0, len(rows), step):
-        allowed += (weights[np.ix_(rows[start : start + step], cols)] > 0).sum(axis=0)
+    if allowed is None:
+        allowed = np.zeros(len(cols), dtype=np.int64)
+        step = max(1, BLOCK_CELLS // len(cols))
+        for start in range(0, len(rows), step):
+            allowed += (weights[np.ix_(rows[start : start + step], cols)] > 0).sum(axis=0)
     # A column never needs more slots than it has allowed rows.
     slot_cols = np.repeat(cols, np.minimum(capacity, allowed))
     if len(slot_cols) == 0:
         return nothing, nothing
-    cost = weights[np.ix_(rows, slot_cols)]  # a copy: fancy indexing
-    np.negative(cost, out=cost)
+    # The rows, then the slot columns, one block of rows at a time: twice as fast as
+    # `np.ix_` fancy indexing (whole rows are copied as runs), and no second full copy.
+    cost = np.empty((len(rows), len(slot_cols)))
+    step = max(1, BLOCK_CELLS // len(slot_cols))
+    for start in range(0, len(rows), step):
+        block = cost[start : start + step]
+        np.take(weights[rows[start : start + step]], slot_cols, axis=1, out=block)
+        np.negative(block, out=block)
     matched_rows, slots = linear_sum_assignment(cost)
     keep = cost[matched_rows, slots] < 0
     return (

@@ -1,7 +1,9 @@
-"""`mentorbot match INPUT.csv [-o OUT.csv]`: the matching engine on a CSV, no Slack needed.
+"""`mentorbot match INPUT.csv [-o OUT.csv] [--unmatched FILE.csv] [--time-limit S]`.
 
-The one module of the package that prints. Exit codes: 0 when matching ran (even with
-bad rows skipped), 2 when the input cannot be read or used, or the output not written.
+The matching engine on a CSV, no Slack needed. The one module of the package that
+prints, and the edge that reads the clock (for the time limit). Exit codes: 0 when
+matching ran (even with bad rows skipped), 2 when the input cannot be read or used, or
+an output not written.
 """
 
 from __future__ import annotations
@@ -10,26 +12,38 @@ import datetime as dt
 import shutil
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.domain import Role
 from bot.matching import explain
-from bot.matching.csvio import format_pairs, parse_participants
+from bot.matching.csvio import format_pairs, format_unmatched, parse_participants
 from bot.matching.matcher import match
-from bot.matching.model import Candidate, Constraints, MatchResult
+from bot.matching.model import Candidate, Constraints, MatchResult, Weights
+from bot.matching.supply import skill_gaps
 
 LARGE_INPUT_ROWS = 2000  # above this, show a progress bar (on a terminal only)
 _NAME_WIDTH = 22
+_ROLE_NAMES = {
+    Role.MENTOR: "reverse mentor",
+    Role.MENTEE: "leader",
+    Role.EITHER: "reverse mentor or leader",
+}
 
 
 def run(
     input_path: str,
     output_path: str | None,
     *,
+    unmatched_path: str | None = None,
+    time_limit: float | None = None,
     seed: int = 0,
     reference_date: dt.date | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -55,64 +69,95 @@ def run(
         print(f"line {problem.line}: {problem.message}", file=err)
 
     bar = _ProgressBar(err) if len(parsed.candidates) > LARGE_INPUT_ROWS and err.isatty() else None
-    constraints = Constraints()  # the CSV carries people, not program rules: defaults
+    # The CSV carries people, not program rules: the defaults, and the time limit asked.
+    constraints = Constraints() if time_limit is None else Constraints(time_limit=time_limit)
     result = match(
         parsed.candidates,
         constraints,
         seed=seed,
         reference_date=reference_date or dt.datetime.now(dt.UTC).date(),
         progress=bar.update if bar else None,
+        clock=clock,
     )
     if bar:
         bar.close()
 
-    if output_path is not None:
+    names = {c.id: c.name for c in parsed.candidates}
+    outputs: list[tuple[str | None, Callable[[], str]]] = [
+        (output_path, lambda: format_pairs(result.pairs, names))
+    ]
+    outputs.append((unmatched_path, lambda: format_unmatched(result.unmatched, parsed.candidates)))
+    for path, content in outputs:
+        if path is None:
+            continue
         try:
-            Path(output_path).write_text(format_pairs(result.pairs), encoding="utf-8")
+            Path(path).write_text(content(), encoding="utf-8")
         except OSError as exc:
-            print(f"mentorbot match: cannot write {output_path}: {exc.strerror or exc}", file=err)
+            print(f"mentorbot match: cannot write {path}: {exc.strerror or exc}", file=err)
             return 2
     width = max(80, shutil.get_terminal_size((120, 24)).columns)
-    out.write(format_report(result, parsed.candidates, width=width, gap=constraints.min_stage_gap))
+    out.write(format_report(result, parsed.candidates, width=width, constraints=constraints))
     line = explain.summary_line(result)
     if parsed.errors:
         skipped = len(parsed.errors)
         line += f"; {skipped} bad row{'' if skipped == 1 else 's'} skipped"
     if output_path is not None:
         line += f"; pairs written to {output_path}"
+    if unmatched_path is not None:
+        line += f"; unmatched written to {unmatched_path}"
     print(line, file=out)
     return 0
 
 
 def format_report(
-    result: MatchResult, candidates: tuple[Candidate, ...], *, width: int, gap: int
+    result: MatchResult,
+    candidates: tuple[Candidate, ...],
+    *,
+    width: int,
+    constraints: Constraints,
+    weights: Weights | None = None,
 ) -> str:
-    """The pairs table, the unmatched with why, rule costs and notes (without the summary)."""
-    names = {c.id: c.display_name for c in candidates}
-    lines = [f"Pairs ({len(result.pairs)})"]
-    why_indent = 2 + 2 * (_NAME_WIDTH + 2) + 7
+    """The pairs table (weakest first), the unmatched with why, the skills in short
+    supply, rule costs and notes (without the summary line)."""
+    people = {c.id: c for c in candidates}
+    most = f"{(weights or Weights()).maximum:g}"
+    lines = [f"Pairs ({len(result.pairs)}), weakest first; scores are out of {most}"]
+    why_indent = 2 + 2 * (_NAME_WIDTH + 2) + 8 + 7
     wrap = textwrap.TextWrapper(
         width=width, initial_indent="", subsequent_indent=" " * why_indent, break_on_hyphens=False
     )
     if result.pairs:
-        lines.append(f"  {'Mentor':<{_NAME_WIDTH}}  {'Mentee':<{_NAME_WIDTH}}  Score  Why")
-    for pair in result.pairs:
+        lines.append(
+            f"  {'Reverse mentor':<{_NAME_WIDTH}}  {'Leader':<{_NAME_WIDTH}}  Stages  Score  Why"
+        )
+    weakest_first = sorted(result.pairs, key=lambda p: p.score)  # stable: ties keep order
+    for pair in weakest_first:
+        mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
+        stages = f"{int(mentor.career_stage)} → {int(mentee.career_stage)}"
         head = (
-            f"  {_fit(names[pair.mentor_id])}  {_fit(names[pair.mentee_id])}  {pair.score:5.1f}  "
+            f"  {_fit(mentor.display_name)}  {_fit(mentee.display_name)}  {stages:<6}  "
+            f"{pair.score:5.1f}  "
         )
         lines.append(wrap.fill(head + "; ".join(pair.reasons)))
     if result.unmatched:
         lines += ["", f"Unmatched ({len(result.unmatched)})"]
         unmatched_wrap = textwrap.TextWrapper(width=width, subsequent_indent=" " * 6)
-        for person in result.unmatched:
-            lines.append(
-                unmatched_wrap.fill(f"  {names[person.id]} ({person.id}): {person.reason}")
+        for unmatched in result.unmatched:
+            person = people[unmatched.id]
+            who = (
+                f"{person.display_name} ({person.id}), {_ROLE_NAMES[person.role]}, "
+                f"stage {int(person.career_stage)}"
             )
+            lines.append(unmatched_wrap.fill(f"  {who}: {unmatched.reason}"))
+    gaps = skill_gaps(c for c in candidates if c.active)
+    if gaps:
+        lines += ["", "Skills in short supply (wanted by leaders, offered by reverse mentors)"]
+        lines += [f"  {g.skill}: wanted by {g.wanted}, offered by {g.offered}" for g in gaps]
     costs = result.summary.constraint_costs
     if costs:
         changes = [c for c in costs if c.extra_pairs or abs(c.extra_score) >= 0.05]
         lines += ["", "What the rules cost"]
-        lines += [f"  {explain.cost_sentence(c, gap=gap)}" for c in changes]
+        lines += [f"  {explain.cost_sentence(c, constraints=constraints)}" for c in changes]
         if not changes:
             lines.append("  no rule cost a pair or a point of score this round")
     if result.summary.notes:

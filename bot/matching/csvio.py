@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain import CareerStage, Role
-from bot.matching.model import Candidate, Pair
+from bot.matching.model import Candidate, Pair, Unmatched
 from bot.matching.overlap import get_zone
 
 REQUIRED_COLUMNS = ("id", "role", "career_stage")
-OUTPUT_COLUMNS = ("mentor_id", "mentee_id", "score", "shared_skills", "reasons")
+# The §6 columns first and unchanged; more may follow.
+OUTPUT_COLUMNS = (
+    "mentor_id",
+    "mentee_id",
+    "score",
+    "shared_skills",
+    "reasons",
+    "mentor_name",
+    "mentee_name",
+)
+UNMATCHED_COLUMNS = ("id", "name", "role", "career_stage", "reason")
 _ROLES = ", ".join(r.value for r in Role)
 
 
@@ -96,8 +106,9 @@ def parse_participants(text: str) -> ParsedParticipants:
     return ParsedParticipants(tuple(candidates), tuple(errors), tuple(warnings))
 
 
-def format_pairs(pairs: Sequence[Pair]) -> str:
-    """The output CSV: one row per pair."""
+def format_pairs(pairs: Sequence[Pair], names: Mapping[str, str] | None = None) -> str:
+    """The output CSV: one row per pair; `names` maps ids to display names."""
+    names = names or {}
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(OUTPUT_COLUMNS)
@@ -109,8 +120,22 @@ def format_pairs(pairs: Sequence[Pair]) -> str:
                 f"{p.score:.1f}",
                 ";".join(p.shared_skills),
                 "; ".join(p.reasons),
+                names.get(p.mentor_id, ""),
+                names.get(p.mentee_id, ""),
             ]
         )
+    return out.getvalue()
+
+
+def format_unmatched(unmatched: Sequence[Unmatched], candidates: Sequence[Candidate]) -> str:
+    """The `--unmatched` CSV: one row per unmatched person, with the reason."""
+    by_id = {c.id: c for c in candidates}
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(UNMATCHED_COLUMNS)
+    for u in unmatched:
+        person = by_id[u.id]
+        writer.writerow([u.id, person.name, person.role.value, int(person.career_stage), u.reason])
     return out.getvalue()
 
 
@@ -128,7 +153,7 @@ def _candidate(row: dict[str, str]) -> Candidate:
         career_stage=_stage(row["career_stage"]),
         department=row.get("department", ""),
         manager_id=row.get("manager_id") or None,
-        timezone=row.get("timezone") or "UTC",
+        timezone=row.get("timezone", ""),  # blank: unknown (scored as UTC, never ruled out)
         teaches=_list(row.get("teaches", "")),
         wants=_list(row.get("wants", "")),
         max_mentees=_capacity(row.get("max_mentees", "")),

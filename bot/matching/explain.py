@@ -3,28 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
+from bot.domain import Role
 from bot.matching.model import (
     Candidate,
     ConstraintCost,
+    Constraints,
     MatchResult,
     Rule,
     normalise_key,
 )
 
 _RULES = list(Rule)
+# What a person reads (VOICE.md): the code's "mentor" / "mentee" sides by their names.
+SIDE_NAMES = {"mentor": "reverse mentor", "mentee": "leader"}
 
 
 def shared_skills(*, teacher: Candidate, learner: Candidate) -> tuple[str, ...]:
     """What `learner` wants that `teacher` can teach, in the learner's words and order."""
-    taught = {normalise_key(s) for s in teacher.teaches}
-    return tuple(s for s in learner.wants if normalise_key(s) in taught)
+    taught = _keys(teacher.teaches)
+    return tuple(
+        s for s, k in zip(learner.wants, _key_list(learner.wants), strict=True) if k in taught
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _key_list(skills: tuple[str, ...]) -> tuple[str, ...]:
+    # Reasons look at each person's skills several times: normalise them once.
+    return tuple(normalise_key(s) for s in skills)
+
+
+@lru_cache(maxsize=65_536)
+def _keys(skills: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_key_list(skills))
 
 
 def pair_reasons(
     *, mentor: Candidate, mentee: Candidate, hours: float, pinned: bool = False
 ) -> tuple[str, ...]:
     reasons = ["pinned by an admin"] if pinned else []
+    for person, side in ((mentor, "mentor"), (mentee, "mentee")):
+        if person.role is Role.EITHER:
+            reasons.append(
+                f"{person.short_name} could take either side and is the {SIDE_NAMES[side]} here"
+            )
     reasons.append(_learning_reason(teacher=mentor, learner=mentee))
     offered = shared_skills(teacher=mentee, learner=mentor)
     if offered:
@@ -37,38 +60,59 @@ def pair_reasons(
             reasons.append(f"different departments ({mentor.department} and {mentee.department})")
         else:
             reasons.append(f"same department ({mentor.department})")
-    reasons.append(_hours_reason(hours))
+    if mentor.timezone_known and mentee.timezone_known:
+        reasons.append(_hours_reason(hours))
+    else:
+        reasons.append("working hours overlap unknown (no timezone given)")
     return tuple(reasons)
 
 
 def blocked_reason(
-    *, other_side: str, considered: int, blocked: Mapping[Rule, int], gap: int
+    *,
+    other_side: str,
+    considered: int,
+    blocked: Mapping[Rule, int],
+    constraints: Constraints,
+    skills: tuple[str, ...] = (),
 ) -> str:
-    """Why nobody on `other_side` ("mentor" / "mentee") was eligible."""
+    """Why nobody on `other_side` ("mentor" / "mentee") was eligible.
+
+    `skills` are what the person wants (other side "mentor") or teaches ("mentee"):
+    when the shared-skills rule alone rules out everyone, the reason names them.
+    """
+    side = SIDE_NAMES[other_side]
     if considered == 0:
-        return f"no {other_side}s in this round"
+        return f"no {side}s in this round"
+    need = constraints.min_shared_skills
+    if skills and blocked.get(Rule.SHARED_SKILLS, 0) == considered:
+        some = "any" if need == 1 else f"{min(need, len(skills))}"
+        verb = "teaches" if other_side == "mentor" else "wants"
+        return f"no {side} {verb} {some} of: {', '.join(skills)}"
     parts = [
-        _rule_phrase(rule, count, other_side=other_side, gap=gap)
+        _rule_phrase(rule, count, other_side=other_side, constraints=constraints)
         for rule, count in sorted(
             blocked.items(), key=lambda item: (-item[1], _RULES.index(item[0]))
         )
         if count
     ]
-    return f"no eligible {other_side}: of {_people(considered, other_side)}, " + ", ".join(parts)
+    return f"no eligible {side}: of {_people(considered, side)}, " + ", ".join(parts)
 
 
 def taken_reason(*, other_side: str, eligible: int, only_name: str | None) -> str:
     """Why someone with eligible partners still has none."""
     if other_side == "mentor":
         if eligible == 1 and only_name:
-            return f"their only eligible mentor, {only_name}, was full (capacity used up)"
-        return f"all {eligible} eligible mentors were full (capacity used up)"
+            return f"their only eligible reverse mentor, {only_name}, was full (capacity used up)"
+        return f"all {eligible} eligible reverse mentors were full (capacity used up)"
     if eligible == 1 and only_name:
-        return f"their only eligible mentee, {only_name}, went to another mentor"
-    return f"all {eligible} eligible mentees went to other mentors"
+        return f"their only eligible leader, {only_name}, went to another reverse mentor"
+    return f"all {eligible} eligible leaders went to other reverse mentors"
 
 
-def cost_sentence(cost: ConstraintCost, *, gap: int) -> str:
+def cost_sentence(cost: ConstraintCost, *, constraints: Constraints) -> str:
+    gap = constraints.min_stage_gap
+    need = constraints.min_shared_skills
+    hours = format_hours(constraints.min_overlap_hours)
     rule = {
         Rule.STAGE_GAP: (
             f"a career-stage gap of {gap - 1} instead of {gap}" if gap > 1 else "same-stage pairs"
@@ -77,6 +121,13 @@ def cost_sentence(cost: ConstraintCost, *, gap: int) -> str:
         Rule.PREVIOUS_PARTNER: "repeat partners",
         Rule.EXCLUDED_PAIR: "the excluded pairs",
         Rule.CROSS_DEPARTMENT: "same-department pairs",
+        Rule.SHARED_SKILLS: (
+            "pairs that teach the leader nothing they asked for"
+            if need == 1
+            else f"pairs that teach the leader fewer than {need} things they asked for"
+        ),
+        Rule.WORKING_HOURS: f"pairs sharing less than {hours} working hour"
+        + ("" if hours == "1" else "s"),
     }[cost.rule]
     if cost.extra_pairs == 0 and abs(cost.extra_score) < 0.05:
         return f"allowing {rule} would change nothing"
@@ -85,21 +136,34 @@ def cost_sentence(cost: ConstraintCost, *, gap: int) -> str:
 
 
 def shortfall_note(
-    *, pairs: int, total_score: float, bound_pairs: int, bound_score: float, solves: int
+    *,
+    pairs: int,
+    total_score: float,
+    bound_pairs: int,
+    bound_score: float,
+    solves: int,
+    stopped_by: str,
+    time_limit: float,
 ) -> str:
     """What an unproven result can be missing at most, from the round's bound."""
     if bound_pairs > pairs:
         more = bound_pairs - pairs
         missing = f"at most {more} more pair{'' if more == 1 else 's'} could be matched"
     else:
+        points = max(0.0, bound_score - total_score)
+        share = points / bound_score * 100 if bound_score > 0 else 0.0
         missing = (
-            f"the best possible total score is at most "
-            f"{max(0.0, bound_score - total_score):.1f} points higher"
+            f"the best possible total score is at most {points:.1f} points higher "
+            f"({share:.2f} % of the bound)"
         )
+    limit = (
+        f"its time limit ({time_limit:g} s)"
+        if stopped_by == "time limit"
+        else f"its work limit ({solves} linear programs)"
+    )
     return (
-        f"the search for the best sides for 'either' people stopped at its work limit "
-        f"({solves} linear programs) before proving this optimal; the result is valid, "
-        f"and {missing}"
+        f"the search for the best sides for 'either' people stopped at {limit} before "
+        f"proving this optimal; the result is valid, and {missing}"
     )
 
 
@@ -149,9 +213,23 @@ def _people(count: int, side: str) -> str:
     return f"{count} {side}{'' if count == 1 else 's'}"
 
 
-def _rule_phrase(rule: Rule, count: int, *, other_side: str, gap: int) -> str:
+def _rule_phrase(rule: Rule, count: int, *, other_side: str, constraints: Constraints) -> str:
     one = count == 1
     be = "is" if one else "are"
+    gap = constraints.min_stage_gap
+    if rule is Rule.SHARED_SKILLS:
+        need = constraints.min_shared_skills
+        if other_side == "mentor":
+            if need == 1:
+                return f"{count} {'teaches' if one else 'teach'} none of what they want"
+            return f"{count} {'teaches' if one else 'teach'} fewer than {need} of their wants"
+        if need == 1:
+            return f"{count} {'wants' if one else 'want'} none of what they teach"
+        return f"{count} {'wants' if one else 'want'} fewer than {need} of what they teach"
+    if rule is Rule.WORKING_HOURS:
+        hours = format_hours(constraints.min_overlap_hours)
+        plural = "" if hours == "1" else "s"
+        return f"{count} {'shares' if one else 'share'} less than {hours} working hour{plural}"
     if rule is Rule.STAGE_GAP:
         direction = "below" if other_side == "mentor" else "above"
         stages = "stage" if gap == 1 else "stages"

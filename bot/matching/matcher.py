@@ -32,14 +32,19 @@ from bot.matching.scoring import (
     build_population,
     eligible,
     hours_between,
+    hours_of,
     rule_masks,
     score,
     score_units,
+    score_units_in_place,
+    taught_counts,
 )
-from bot.matching.solve import Assignment, solve
+from bot.matching.solve import Assignment, Deadline, solve
 
 Progress = Callable[[str, float], None]
 """Called with a phase name ("scoring", "solving", "explaining") and the share done."""
+Clock = Callable[[], float]
+"""Monotonic seconds (`time.monotonic` at the edge): only for `Constraints.time_limit`."""
 
 # Rows scored at once: bounds the float64 temporaries to a few tens of megabytes.
 BLOCK_CELLS = 2_000_000
@@ -58,12 +63,15 @@ def match(
     seed: int = 0,
     reference_date: dt.date,
     progress: Progress | None = None,
+    clock: Clock | None = None,
 ) -> MatchResult:
     """The best pairs for one round under `constraints`, with reasons.
 
     Deterministic for a given input and `seed` (ties are broken by a seeded shuffle of
     the input order). `reference_date` is the day working hours are compared on.
-    Raises ValueError on duplicate ids.
+    With a `clock`, the search for `either` people's sides stops after
+    `constraints.time_limit` seconds (then the result says how far from proven it is);
+    without one, only its work budget stops it. Raises ValueError on duplicate ids.
     """
     constraints = constraints or Constraints()
     weights = weights or Weights()
@@ -85,7 +93,8 @@ def match(
     report("scoring", 0.0)
     allowed_weights = round_.weight_matrix(progress=report)
     report("solving", 0.0)
-    solved = round_.solve(allowed_weights, seed=seed)
+    deadline = None if clock is None else Deadline(clock, clock() + constraints.time_limit)
+    solved = round_.solve(allowed_weights, seed=seed, deadline=deadline)
     report("solving", 1.0)
 
     pairs = [_pinned_pair(pop, weights, a, b) for a, b in pins]
@@ -107,7 +116,7 @@ def match(
         for c in candidates
         if c.id not in paired
     ]
-    costs = round_.constraint_costs(allowed, solved, seed=seed)
+    costs = round_.constraint_costs(allowed, solved, seed=seed, clock=clock)
     if costs is None:
         notes.append(
             "rule costs not computed: more than "
@@ -128,6 +137,8 @@ def match(
                 bound_pairs=bound_pairs,
                 bound_score=bound_score,
                 solves=solved.assignment.lp_solves,
+                stopped_by=solved.assignment.stopped_by or "work limit",
+                time_limit=constraints.time_limit,
             )
         )
     summary = MatchSummary(
@@ -141,6 +152,7 @@ def match(
         bound_score=bound_score,
         constraint_costs=costs,
         notes=tuple(notes),
+        stopped_by=None if solved.assignment.optimal else solved.assignment.stopped_by,
     )
     return MatchResult(tuple(pairs), tuple(unmatched), summary)
 
@@ -168,6 +180,15 @@ class _Objective:
         if self.priority is MatchPriority.MOST_MATCHED:
             return units + self.step
         return units * self.step + 1.0
+
+    def weights_in_place(self, units: FloatArray) -> FloatArray:
+        """`weights(units)`, overwriting `units` (a block-sized temporary)."""
+        if self.priority is MatchPriority.MOST_MATCHED:
+            units += self.step
+        else:
+            units *= self.step
+            units += 1.0
+        return units
 
     def units(self, weight: float) -> float:
         if self.priority is MatchPriority.MOST_MATCHED:
@@ -252,17 +273,37 @@ class _Round:
         step = max(1, BLOCK_CELLS // len(self.cols))
         for start in range(0, len(self.rows), step):
             block = self.rows[start : start + step]
-            units = score_units(score(self.pop, block, self.cols, self.weights))
-            allowed = eligible(self.pop, block, self.cols, self.constraints, relax=relax)
-            weights[start : start + step] = np.where(allowed, self.objective.weights(units), 0.0)
+            taught = taught_counts(self.pop, block, self.cols)
+            hours = hours_of(self.pop, block, self.cols)
+            allowed = eligible(
+                self.pop,
+                block,
+                self.cols,
+                self.constraints,
+                relax=relax,
+                taught=taught,
+                hours=hours,
+            )
+            scores = score(self.pop, block, self.cols, self.weights, taught=taught, hours=hours)
+            del taught, hours
+            units = self.objective.weights_in_place(score_units_in_place(scores))
+            np.copyto(weights[start : start + step], units, where=allowed)  # 0 elsewhere
             progress("scoring", min(1.0, (start + step) / len(self.rows)))
         return weights
 
-    def solve(self, weights: FloatArray, *, seed: int, work_share: float = 1.0) -> _Solved:
+    def solve(
+        self,
+        weights: FloatArray,
+        *,
+        seed: int,
+        work_share: float = 1.0,
+        deadline: Deadline | None = None,
+    ) -> _Solved:
         """The best valid matching for `weights` (a weight_matrix)."""
         allowed = weights > 0
         live_rows = np.flatnonzero(allowed.any(axis=1))
-        live_cols = np.flatnonzero(allowed.any(axis=0))
+        per_col = allowed.sum(axis=0)  # allowed rows per column: `assign` sizes slots by it
+        live_cols = np.flatnonzero(per_col)
         del allowed
         if len(live_rows) == 0:
             nothing = np.zeros(0, dtype=np.int64)
@@ -280,6 +321,8 @@ class _Round:
             pair_step=self.objective.pair_step,
             seed=seed,
             work_share=work_share,
+            deadline=deadline,
+            allowed_per_col=per_col[col_order],
         )
         pairs = [
             (int(r), int(c), float(weights[r, c]))
@@ -302,10 +345,10 @@ class _Round:
                 self._side_reason(person, "mentee", self.rows[eligible_rows], mentee=False)
             )
         if not sides:
-            return f"no mentee capacity (max_mentees {candidate.max_mentees})"
+            return f"no room for a leader (max_mentees {candidate.max_mentees})"
         if len(sides) == 1:
             return sides[0]
-        return f"as a mentee, {sides[0]}; as a mentor, {sides[1]}"
+        return f"as a leader, {sides[0]}; as a reverse mentor, {sides[1]}"
 
     def _side_reason(
         self, person: int, other_side: str, partners: IntArray, *, mentee: bool
@@ -326,15 +369,17 @@ class _Round:
             else rule_masks(self.pop, others, me, self.constraints)
         )
         blocked = {rule: int((~mask).sum()) for rule, mask in masks.items()}
+        candidate = self.pop.candidates[person]
         return explain.blocked_reason(
             other_side=other_side,
             considered=len(others),
             blocked=blocked,
-            gap=self.constraints.min_stage_gap,
+            constraints=self.constraints,
+            skills=candidate.wants if mentee else candidate.teaches,
         )
 
     def constraint_costs(
-        self, allowed: BoolArray, solved: _Solved, *, seed: int
+        self, allowed: BoolArray, solved: _Solved, *, seed: int, clock: Clock | None = None
     ) -> tuple[ConstraintCost, ...] | None:
         """What each rule in force cost, by solving again without it (small inputs only)."""
         if allowed.size > COST_CELLS:
@@ -344,6 +389,10 @@ class _Round:
             rules.append(Rule.EXCLUDED_PAIR)
         if self.constraints.require_cross_department:
             rules.append(Rule.CROSS_DEPARTMENT)
+        if self.constraints.min_shared_skills > 0:
+            rules.append(Rule.SHARED_SKILLS)
+        if self.constraints.min_overlap_hours > 0:
+            rules.append(Rule.WORKING_HOURS)
         pairs, units = solved.totals(self.objective)
         costs = []
         for rule in rules:
@@ -352,7 +401,9 @@ class _Round:
                 costs.append(ConstraintCost(rule, 0, 0.0))  # it forbade nothing
                 continue
             # A quarter of the search budget each: four re-solves cost about one solve.
-            again = self.solve(relaxed, seed=seed, work_share=0.25)
+            share = 0.25 * self.constraints.time_limit
+            deadline = None if clock is None else Deadline(clock, clock() + share)
+            again = self.solve(relaxed, seed=seed, work_share=0.25, deadline=deadline)
             more_pairs, more_units = again.totals(self.objective)
             costs.append(
                 ConstraintCost(rule, more_pairs - pairs, (more_units - units) / SCORE_UNITS)

@@ -62,6 +62,11 @@ class Candidate:
         return self.name or self.id
 
     @property
+    def timezone_known(self) -> bool:
+        """False when no timezone was given: the working-hours overlap is unknown."""
+        return bool(self.timezone.strip())
+
+    @property
     def short_name(self) -> str:
         """What reasons call the person: the first word of the name, else the id."""
         return self.name.split()[0] if self.name.strip() else self.id
@@ -75,6 +80,8 @@ class Rule(enum.StrEnum):
     PREVIOUS_PARTNER = "previous_partner"
     EXCLUDED_PAIR = "excluded_pair"
     CROSS_DEPARTMENT = "cross_department"
+    SHARED_SKILLS = "shared_skills"
+    WORKING_HOURS = "working_hours"
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,17 @@ class Constraints:
     `excluded_pairs` are pairs of ids (either order) never matched; `excluded_ids` are
     people left out of the round. `require_cross_department` turns the cross-department
     bonus into a rule: both departments given and different.
+
+    Program settings (not yet columns of the program table):
+
+    - `min_shared_skills`: the mentor must teach at least this many of the things the
+      mentee wants (all of them when the mentee wants fewer); a mentee who listed no
+      wants is exempt. 0 turns the rule off.
+    - `min_overlap_hours`: working hours the two must share; a pair where either
+      timezone is unknown is exempt (nothing to measure). 0 turns the rule off.
+    - `time_limit`: seconds the search for `either` people's sides may take before it
+      returns its best matching with the gap to its bound (only when `match` is given
+      a clock; without one, only the work budget stops it, and results are repeatable).
     """
 
     min_stage_gap: int = 1
@@ -93,11 +111,20 @@ class Constraints:
     excluded_ids: frozenset[str] = frozenset()
     require_cross_department: bool = False
     priority: MatchPriority = MatchPriority.MOST_MATCHED
+    min_shared_skills: int = 1
+    min_overlap_hours: float = 1.0
+    time_limit: float = 10.0
 
     def __post_init__(self) -> None:
         # A reverse pairing needs the mentor strictly below the mentee (PRODUCT §2).
         if not 1 <= self.min_stage_gap <= 4:
             raise ValueError(f"min_stage_gap must be 1 to 4, got {self.min_stage_gap}")
+        if not 0 <= self.min_shared_skills <= 100:
+            raise ValueError(f"min_shared_skills must be 0 to 100, got {self.min_shared_skills}")
+        if not (math.isfinite(self.min_overlap_hours) and 0 <= self.min_overlap_hours <= 8):
+            raise ValueError(f"min_overlap_hours must be 0 to 8, got {self.min_overlap_hours}")
+        if not (math.isfinite(self.time_limit) and self.time_limit > 0):
+            raise ValueError(f"time_limit must be a positive number, got {self.time_limit}")
 
 
 @dataclass(frozen=True)
@@ -163,6 +190,7 @@ class MatchSummary:
     under MOST_MATCHED, score then pairs under HIGHEST_SCORE), so the result is at most
     that far from the optimum. When `optimal`, it equals the result.
     `constraint_costs` is None when the input was too large to re-solve per rule.
+    `stopped_by` says what ended an unproven search: "time limit" or "work limit".
     """
 
     people: int
@@ -175,6 +203,14 @@ class MatchSummary:
     bound_score: float
     constraint_costs: tuple[ConstraintCost, ...] | None
     notes: tuple[str, ...] = ()
+    stopped_by: str | None = None
+
+    @property
+    def gap_percent(self) -> float:
+        """How far below the bound the total score can be at most, in % of the bound."""
+        if self.optimal or self.bound_score <= 0:
+            return 0.0
+        return max(0.0, self.bound_score - self.total_score) / self.bound_score * 100
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """The linear program of `relax` over a growing set of candidate pairs.
 
-Column generation solves it again after every few added pairs. scipy's public
-`linprog` starts each solve from nothing (2–4 s at 6,000 × 6,000); the HiGHS object
-that scipy bundles (`scipy.optimize._highspy`, scipy >= 1.15) keeps the last basis,
-so a re-solve after adding pairs, changing the objective or adding the pairs cut takes
-a few thousand simplex pivots instead. That binding is private, so it is only used
-when present and behaving; otherwise every solve goes through `linprog`. Either way
-the answer is checked the same way: bounds come from the duals (`Shape.bound`), never
-from HiGHS's word.
+Column generation solves it again after every few added pairs. scipy's `linprog`
+starts each solve from nothing (2–4 s at 6,000 × 6,000); a HiGHS object kept between
+solves (`highspy`, a declared dependency with a public API: `bot.matching.highs`)
+keeps the last basis, so a re-solve after adding pairs, changing the objective or
+adding the pairs cut takes a few thousand simplex pivots instead. Should HiGHS ever
+fail to report an optimum, the program falls back to `linprog` from scratch for good.
+Either way the answer is checked the same way: bounds come from the duals
+(`Shape.bound`), never from HiGHS's word.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
+from bot.matching.highs import ModelStatus, quiet_highs
 from bot.matching.relax import (
     BoolArray,
     Duals,
@@ -30,11 +31,6 @@ from bot.matching.relax import (
 
 PRIMAL_ADDITIONS = 2_000  # at most this many new pairs: re-solve with primal simplex
 FRESH_SHARE = 0.25  # more than this share of the pairs new: interior point from scratch
-
-try:  # the private binding: absent before scipy 1.15, may move in later versions
-    from scipy.optimize._highspy import _core as _highs_core
-except ImportError:  # pragma: no cover - depends on the installed scipy
-    _highs_core = None
 
 
 class Program:
@@ -88,7 +84,7 @@ class Program:
                 n_constraints = self.shape.n_rows + self.shape.n_cols
                 self.last_work = unsolved + n_constraints if warm else len(self.rows)
                 return solution
-            self._warm = None  # something is off with the binding: stay on linprog
+            self._warm = None  # HiGHS did not report an optimum: stay on linprog
         self.last_work = len(self.rows)
         return _solve_cold(self.shape, self.pairs, gains, self.pair_cap, mentor)
 
@@ -108,11 +104,8 @@ class _WarmHighs:
 
     @classmethod
     def create(cls, shape: Shape) -> _WarmHighs | None:
-        if _highs_core is None or not hasattr(_highs_core, "_Highs"):
-            return None  # pragma: no cover - depends on the installed scipy
         try:
-            highs = _highs_core._Highs()
-            highs.setOptionValue("output_flag", False)
+            highs = quiet_highs()
             upper = np.concatenate([np.ones(shape.n_rows), shape.col_rhs])
             empty_int = np.zeros(0, dtype=np.int32)
             n = len(upper)
@@ -131,7 +124,7 @@ class _WarmHighs:
                 index.ravel().astype(np.int32),
                 value.ravel(),
             )
-        except Exception:  # pragma: no cover - a binding that changed shape
+        except Exception:  # pragma: no cover - HiGHS refused the model
             return None
         return cls(highs, shape)
 
@@ -192,7 +185,7 @@ class _WarmHighs:
             )
             highs.setOptionValue("simplex_strategy", 4 if primal else 1)
             highs.run()
-            optimal = highs.getModelStatus() == _highs_core.HighsModelStatus.kOptimal
+            optimal = highs.getModelStatus() == ModelStatus.kOptimal
             solution = highs.getSolution()
             x = np.asarray(solution.col_value, dtype=np.float64)
             marginals = -np.asarray(solution.row_dual, dtype=np.float64)
@@ -202,7 +195,7 @@ class _WarmHighs:
                 highs.changeColsCost(n_pairs, pairs, -gains)
             if basis is not None:
                 highs.setBasis(basis)
-        except Exception:  # pragma: no cover - a binding that changed shape
+        except Exception:  # pragma: no cover - HiGHS refused a change
             return None
         if not detour:
             self.dual_next = False

@@ -22,16 +22,13 @@ a bound never depends on HiGHS having been exact, only on float arithmetic.
 from __future__ import annotations
 
 import math
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
+
+from bot.matching.highs import FEASIBLE, ModelStatus, VarType, quiet_highs
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -149,67 +146,59 @@ def solve_milp(
     pair_range: tuple[int, int] | None,
     sides: FloatArray,
     node_limit: int,
+    time_limit: float | None = None,
 ) -> tuple[bool, Solution | None]:
     """The integer program over `pairs`: (proven, best solution or None if none exists).
 
     `pair_range` bounds the number of pairs (inclusive); `sides` fixes y where it is 0
-    or 1 and leaves it free where it is NaN.
+    or 1 and leaves it free where it is NaN. HiGHS stops at `node_limit`
+    branch-and-bound nodes, or `time_limit` seconds; then it is not proven.
     """
     matrix, rhs = constraints(shape, pairs, None)
-    n_vars = len(pairs) + shape.n_either
-    rules = [LinearConstraint(matrix, -np.inf, rhs)]
-    if pair_range is not None:
-        count = sp.csr_array(
-            (np.ones(len(pairs)), (np.zeros(len(pairs), dtype=np.int64), np.arange(len(pairs)))),
-            shape=(1, n_vars),
-        )
-        rules.append(LinearConstraint(count, *pair_range))
+    n_pairs, n_vars = len(pairs), len(pairs) + shape.n_either
     lower = np.zeros(n_vars)
     upper = np.ones(n_vars)
     fixed = ~np.isnan(sides)
-    lower[len(pairs) :][fixed] = sides[fixed]
-    upper[len(pairs) :][fixed] = sides[fixed]
-    with _quiet_stdout():
-        result = milp(
-            np.concatenate([-weights, np.zeros(shape.n_either)]),
-            constraints=rules,
-            integrality=np.ones(n_vars),
-            bounds=Bounds(lower, upper),
-            # mip_rel_gap 0: stop only at the proven optimum (weights are whole
-            # numbers, which HiGHS detects, so its bound rounds down to the optimum).
-            # Presolve takes 5 times longer than the solve itself on these programs.
-            options={"mip_rel_gap": 0.0, "node_limit": node_limit, "presolve": False},
+    lower[n_pairs:][fixed] = sides[fixed]
+    upper[n_pairs:][fixed] = sides[fixed]
+    highs = quiet_highs()
+    empty = np.zeros(0, dtype=np.int32)
+    cost = np.concatenate([-weights, np.zeros(shape.n_either)])  # HiGHS minimises
+    highs.addCols(n_vars, cost, lower, upper, 0, empty, empty, np.zeros(0))
+    n_rules = matrix.shape[0]
+    highs.addRows(
+        n_rules,
+        np.full(n_rules, -np.inf),
+        rhs,
+        matrix.nnz,
+        matrix.indptr[:-1].astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(np.float64),
+    )
+    if pair_range is not None:
+        everyone = np.arange(n_pairs, dtype=np.int32)
+        highs.addRow(
+            float(pair_range[0]), float(pair_range[1]), n_pairs, everyone, np.ones(n_pairs)
         )
-    if result.status == 2:  # infeasible: no solution at all over these pairs
+    integer = np.full(n_vars, int(VarType.kInteger), dtype=np.uint8)
+    highs.changeColsIntegrality(n_vars, np.arange(n_vars, dtype=np.int32), integer)
+    # mip_rel_gap 0: stop only at the proven optimum (weights are whole numbers, which
+    # HiGHS detects, so its bound rounds down to the optimum). Presolve takes 5 times
+    # longer than the solve itself on these programs.
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("mip_max_nodes", node_limit)
+    highs.setOptionValue("presolve", "off")
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", max(time_limit, 1e-3))
+    highs.run()
+    status = highs.getModelStatus()
+    if status == ModelStatus.kInfeasible:  # no solution at all over these pairs
         return True, None
-    if result.x is None:
+    if highs.getInfo().primal_solution_status != FEASIBLE:
         return False, None
-    solution = np.rint(np.asarray(result.x, dtype=np.float64))
-    return result.status == 0, Solution(solution[: len(pairs)], solution[len(pairs) :], None)
-
-
-@contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Point file descriptor 1 at /dev/null for the duration.
-
-    HiGHS's MIP solver prints a stray debug line ("HighsMipSolverData::
-    transformNewIntegerFeasibleSolution tmpSolver.run();") straight to the C-level
-    standard output whatever its options say, and `mentorbot match` writes its report
-    there. Nothing else in this package writes during a solve.
-    """
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no file descriptor 1 (embedded interpreters)
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    solution = np.rint(np.asarray(highs.getSolution().col_value, dtype=np.float64))
+    found = Solution(solution[:n_pairs], solution[n_pairs:], None)
+    return status == ModelStatus.kOptimal, found
 
 
 def constraints(

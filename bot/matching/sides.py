@@ -28,13 +28,15 @@ one of those proofs holds: they rest on duals checked against every pair of the
 matrix, on whole-number weights, and (for a fractional LP) on HiGHS closing the integer
 program over the kept pairs. Otherwise the bound returned is the smallest valid upper
 bound found. The search stops at a work budget (`LP_WORK`, pairs per LP solve, not
-time) or when a round adds no pair. Nothing is random but the seeded choice of the
-first candidates: the same input and seed give the same answer.
+time), at the caller's `Deadline` if it gave one, or when a round adds no pair.
+Nothing is random but the seeded choice of the first candidates: the same input and
+seed give the same answer (unless the deadline cuts the search short).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +72,17 @@ SETTLED_SLACK = 1e-6
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """When the search must stop, on the caller's clock (seconds, monotonic)."""
+
+    clock: Callable[[], float]
+    at: float
+
+    def remaining(self) -> float:
+        return self.at - self.clock()
+
+
+@dataclass(frozen=True)
 class _Matching:
     rows: IntArray
     cols: IntArray
@@ -101,6 +114,7 @@ def solve_sides(
     pair_step: float | None,
     seed: int,
     work_share: float = 1.0,
+    deadline: Deadline | None = None,
 ) -> Assignment:
     """Best valid matching for `weights` (rows × columns, 0 = not allowed).
 
@@ -109,9 +123,10 @@ def solve_sides(
     most-matched round, more than the rest of any matching's weight (see
     `matcher._Objective`); None in a highest-score round. Weights must be whole
     numbers (below 2**53 in total): the proofs round on that. `work_share` scales the
-    work budget (`LP_WORK`).
+    work budget (`LP_WORK`); past `deadline` the best matching found is returned with
+    its bound (`stopped_by` says which limit ended it).
     """
-    search = _Search(weights, capacity, row_person, col_person, pair_step, seed)
+    search = _Search(weights, capacity, row_person, col_person, pair_step, seed, deadline)
     return search.run(int(LP_WORK * work_share))
 
 
@@ -124,8 +139,10 @@ class _Search:
         col_person: IntArray,
         pair_step: float | None,
         seed: int,
+        deadline: Deadline | None = None,
     ) -> None:
         self.weights = weights
+        self.deadline = deadline
         self.capacity = capacity
         self.row_person = row_person
         self.col_person = col_person
@@ -159,8 +176,18 @@ class _Search:
         best = self._incumbent()
         if proven:
             return self._proven(best)
+        if math.isinf(self.bound):
+            # Stopped before any LP priced the matrix: each row holds one pair at most.
+            self.bound = math.fsum(self.weights.max(axis=1, initial=0.0).tolist())
         bound = math.floor(self.bound + ROUNDING)  # weights are whole numbers
-        return Assignment(best.rows, best.cols, best.value, bound, False, self.solves)
+        stopped_by = "time limit" if self._late() else "work limit"
+        return Assignment(best.rows, best.cols, best.value, bound, False, self.solves, stopped_by)
+
+    def _late(self) -> bool:
+        return self.deadline is not None and self.deadline.remaining() <= 0
+
+    def _out_of_budget(self, lp_work: int) -> bool:
+        return self.work >= lp_work or self._late()
 
     def _generate(self, first: IntArray, lp_work: int) -> bool:
         """Column generation until proven (True), out of work or out of pairs to add."""
@@ -171,7 +198,7 @@ class _Search:
         pair_cap: int | None = None  # proven most pairs, once the LP needed it
         # (floor, pairs): every matching weighing `floor` or more uses only these pairs.
         pending: tuple[float, IntArray] | None = None
-        while self.work < lp_work:
+        while not self._out_of_budget(lp_work):
             lp = self._solve(program)
             if lp is None or lp.duals is None:
                 return False
@@ -355,7 +382,7 @@ class _Search:
             )
             bound = min(bound, priced.bound)
             new = np.setdiff1d(priced.additions, candidates)
-            if len(new) == 0 or self.work >= lp_work:
+            if len(new) == 0 or self._out_of_budget(lp_work):
                 return math.floor(bound + ROUNDING), candidates
             program.add(new // n_cols, new % n_cols, self.weights[new // n_cols, new % n_cols])
             candidates = np.union1d(candidates, new)
@@ -392,6 +419,7 @@ class _Search:
             pair_range=pair_range,
             sides=sides,
             node_limit=MILP_NODES,
+            time_limit=None if self.deadline is None else max(0.0, self.deadline.remaining()),
         )
         if proven and solution is not None:
             self._offer_solution(pairs, solution)

@@ -12,9 +12,9 @@ from dataclasses import replace
 import numpy as np
 
 from bot.matching.assign import Assignment, FloatArray, IntArray, assign
-from bot.matching.sides import solve_sides
+from bot.matching.sides import Deadline, solve_sides
 
-__all__ = ["Assignment", "solve"]
+__all__ = ["Assignment", "Deadline", "solve"]
 
 
 def solve(
@@ -28,15 +28,19 @@ def solve(
     pair_step: float | None,
     seed: int,
     work_share: float = 1.0,
+    deadline: Deadline | None = None,
+    allowed_per_col: IntArray | None = None,
 ) -> Assignment:
     """The best valid matching of `rows` to `cols` (positions into `weights`).
 
     `capacity`, `row_person` and `col_person` are per entry of `cols` / `rows` /
     `cols`; the returned positions index `weights`. Their order breaks ties.
-    `work_share` scales the search's work budget (`sides.LP_WORK`).
+    `work_share` scales the search's work budget (`sides.LP_WORK`); `deadline` stops
+    it on the caller's clock. `allowed_per_col` (per entry of `cols`: allowed rows of
+    `rows`) saves counting them again.
     """
     if len(np.intersect1d(row_person, col_person)) == 0:
-        matched_rows, matched_cols = assign(weights, rows, cols, capacity)
+        matched_rows, matched_cols = assign(weights, rows, cols, capacity, allowed_per_col)
         value = float(weights[matched_rows, matched_cols].sum())
         return Assignment(matched_rows, matched_cols, value, value, True)
     found = solve_sides(
@@ -47,5 +51,6 @@ def solve(
         pair_step=pair_step,
         seed=seed,
         work_share=work_share,
+        deadline=deadline,
     )
     return replace(found, rows=rows[found.rows], cols=cols[found.cols])

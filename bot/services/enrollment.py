@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +26,7 @@ from bot.db.programs import (
 from bot.db.tables import MembershipRow, PersonRow, ProgramRow, SkillRow
 from bot.delivery import enqueue_message
 from bot.domain import CareerStage, MembershipStatus, Role, SkillKind
+from bot.services.profiles import ProfileState, profile_state
 from bot.slack.forms import EnrollmentForm
 from bot.slack.views.models import ProfileDraft, ProgramOption, SkillOption
 from bot.slack.views.status import welcome_message
@@ -43,6 +42,7 @@ class EnrollmentContext:
     skills: dict[int, list[SkillOption]]  # program id -> its skills (retired included)
     draft: ProfileDraft | None  # None: not enrolled yet
     display_name: str
+    account: ProfileState  # what we hold about their Slack account
 
     def active_skill_ids(self) -> dict[int, set[int]]:
         return {pid: {s.id for s in skills if not s.retired} for pid, skills in self.skills.items()}
@@ -84,6 +84,7 @@ async def load_enrollment(
         skills=by_program,
         draft=draft,
         display_name=person.name if person else "",
+        account=profile_state(person),
     )
 
 
@@ -113,6 +114,10 @@ class ProgramClosedError(Exception):
     """The program closed between opening the modal and submitting it."""
 
 
+class AccountInactiveError(Exception):
+    """The person was taken out (deleted or guest account) and Slack has not said otherwise."""
+
+
 @dataclass(frozen=True)
 class EnrollmentSaved:
     program_name: str
@@ -128,10 +133,11 @@ async def record_enrollment(
         if program is None or not program.is_open:
             raise ProgramClosedError(form.program_id)
         person, _ = await get_or_create_person(session, team_id, user_id, now=now)
+        if not person.is_active:
+            raise AccountInactiveError(user_id)
         person.career_stage = int(form.career_stage)
         person.department = form.department
         person.goals = form.goals
-        person.is_active = True
         person.updated_at = now
         await replace_person_skills(
             session, person, program_id=program.id, teaches=form.teaches, learns=form.learns
@@ -163,33 +169,3 @@ async def record_enrollment(
             )
     logger.info("enrollment saved: membership %s (joined=%s)", membership.id, joined)
     return EnrollmentSaved(program_name=program.name, joined=joined)
-
-
-async def record_slack_profile(
-    sessions: Sessions, *, team_id: str, user: dict[str, Any], now: datetime
-) -> None:
-    """Name, title, timezone and admin flags from a `users.info` user object, if enrolled."""
-    async with sessions() as session, session.begin():
-        person = await get_person(session, team_id, str(user.get("id", "")))
-        if person is None:
-            return
-        profile = user.get("profile") or {}
-        person.name = str(
-            profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-            or user.get("name") or person.name
-        )[:120]  # fmt: skip
-        person.title = str(profile.get("title") or "")[:120]
-        person.timezone = _valid_timezone(user.get("tz")) or person.timezone
-        person.is_workspace_admin = bool(user.get("is_admin") or user.get("is_owner"))
-        person.updated_at = now
-
-
-def _valid_timezone(name: object) -> str | None:
-    """An IANA zone this machine knows; Slack omits `tz` for some accounts."""
-    if not isinstance(name, str) or not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,14 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.engine import Sessions, reading
 from bot.db.people import (
     PartnerLink,
-    count_meetings_by_pair,
     get_person,
+    get_person_and_memberships,
     list_active_partners,
     list_current_memberships,
     list_memberships,
+    list_partners_and_meetings,
     list_person_skills,
 )
-from bot.db.programs import count_members_by_program, count_skills_by_program, list_open_programs
+from bot.db.programs import list_open_programs_with_counts
 from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow, ProgramRow
 from bot.delivery import drop_messages, enqueue_message
 from bot.domain import (
@@ -55,20 +56,18 @@ async def get_personal_status(
 ) -> PersonalStatus | None:
     """The person's profile and programs as they should see them; None if unknown.
 
-    A fixed number of queries however many programs, partners and meetings: this
-    answers inside the ack of `/mentor status` and renders every Home tab.
+    Three queries however many programs, partners and meetings: this answers inside
+    the ack of `/mentor status` and renders every Home tab.
     """
     async with reading(sessions) as session:
-        person = await get_person(session, team_id, user_id)
+        person, memberships = await get_person_and_memberships(session, team_id, user_id)
         if person is None:
             return None
         skills = await list_person_skills(session, person.id)
-        memberships = await list_memberships(session, person.id)
-        links = await list_active_partners(session, person.id) if memberships else []
-        meetings = await count_meetings_by_pair(session, [link.pair.id for link in links])
-    by_program: dict[int, list[PartnerLink]] = defaultdict(list)
-    for link in links:
-        by_program[link.pair.program_id].append(link)
+        partners = await list_partners_and_meetings(session, person.id) if memberships else []
+    by_program: dict[int, list[tuple[PartnerLink, int]]] = defaultdict(list)
+    for link, meetings in partners:
+        by_program[link.pair.program_id].append((link, meetings))
     return PersonalStatus(
         name=person.name,
         career_stage=CareerStage(person.career_stage) if person.career_stage else None,
@@ -77,7 +76,7 @@ async def get_personal_status(
         teaches=tuple(s.name for s in skills[SkillKind.TEACH]),
         learns=tuple(s.name for s in skills[SkillKind.LEARN]),
         memberships=tuple(
-            _summary(membership, program, by_program[program.id], meetings)
+            _summary(membership, program, by_program[program.id])
             for membership, program in memberships
         ),
         is_active=person.is_active,
@@ -85,40 +84,30 @@ async def get_personal_status(
 
 
 def _summary(
-    membership: MembershipRow,
-    program: ProgramRow,
-    links: list[PartnerLink],
-    meetings: Mapping[int, int],
+    membership: MembershipRow, program: ProgramRow, partners: list[tuple[PartnerLink, int]]
 ) -> MembershipSummary:
-    due = [link.pair.next_checkin_at for link in links if link.pair.next_checkin_at]
+    due = [link.pair.next_checkin_at for link, _ in partners if link.pair.next_checkin_at]
     return MembershipSummary(
         program_id=program.id,
         program_name=program.name,
         role=Role(membership.role),
         status=MembershipStatus(membership.status),
         paused_until=membership.paused_until,
-        partners=tuple(Partner(link.partner.slack_user_id, link.partner.name) for link in links),
+        partners=tuple(
+            Partner(link.partner.slack_user_id, link.partner.name) for link, _ in partners
+        ),
         next_checkin_at=min(due) if due else None,
-        meetings_count=sum(meetings.get(link.pair.id, 0) for link in links),
+        meetings_count=sum(meetings for _, meetings in partners),
     )
 
 
 async def list_program_summaries(sessions: Sessions, *, team_id: str) -> list[ProgramSummary]:
-    """The admin's overview of open programs, in three queries however many there are."""
+    """The admin's overview of open programs, in one query however many there are."""
     async with reading(sessions) as session:
-        programs = await list_open_programs(session, team_id)
-        ids = [program.id for program in programs]
-        members = await count_members_by_program(session, ids)
-        skills = await count_skills_by_program(session, ids, include_retired=False)
+        programs = await list_open_programs_with_counts(session, team_id)
     return [
-        ProgramSummary(
-            id=program.id,
-            name=program.name,
-            members=members[program.id]["active"] + members[program.id]["paused"],
-            paused=members[program.id]["paused"],
-            skills=skills[program.id],
-        )
-        for program in programs
+        ProgramSummary(p.program.id, p.program.name, p.members, p.paused, p.skills)
+        for p in programs
     ]
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
+from datetime import datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock
 from bot.slack.users import fetch_user
 
 
@@ -21,27 +22,29 @@ class AdminDirectory:
         admin_ids: frozenset[str],
         client: AsyncWebClient,
         *,
-        ttl: float = 300.0,
+        clock: Clock,
+        ttl: timedelta = timedelta(minutes=5),
         timeout: float = 1.0,
     ) -> None:
         self._admin_ids = admin_ids
         self._client = client
+        self._clock = clock
         self._ttl = ttl
         self._timeout = timeout
-        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._cache: dict[tuple[str, str], tuple[datetime, bool]] = {}
 
     async def is_admin(self, team_id: str, user_id: str) -> bool:
         if user_id in self._admin_ids:
             return True
         key = (team_id, user_id)
         cached = self._cache.get(key)
-        if cached and cached[0] > time.monotonic():
+        if cached and cached[0] > self._clock.now():
             return cached[1]
         user = await fetch_user(self._client, user_id, within=self._timeout)
         if user is None:
             return False  # unknown for now: not cached, so asked again next time
         answer = bool(user.get("is_admin") or user.get("is_owner"))
-        self._cache[key] = (time.monotonic() + self._ttl, answer)
+        self._cache[key] = (self._clock.now() + self._ttl, answer)
         return answer
 
     def forget(self, team_id: str, user_id: str) -> None:

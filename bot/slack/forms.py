@@ -23,6 +23,7 @@ from bot.catalogue import (
 )
 from bot.domain import CareerStage, Role
 from bot.slack import ids
+from bot.slack.text import HiddenCharacter, clean_text, find_hidden, read_text
 from bot.slack.views.enrollment import CADENCES, DEPARTMENT_MAX, GOALS_MAX, MAX_MENTEES_CHOICES
 from bot.slack.views.models import ProfileDraft, ProgramOption, SkillOption, ViewMetadata
 from bot.slack.views.reflection import RATINGS, REFLECTION_TEXT_MAX
@@ -35,7 +36,6 @@ PAUSE_WEEKS_MAX = 52
 ADD_SKILLS_MAX = 50  # lines per save
 
 _ID = re.compile(r"[0-9]{1,18}")  # ASCII only: int() would accept "٣" and " 3 "
-_WHITESPACE = re.compile(r"\s+")
 _PAUSE = re.compile(r"([0-9]{1,3})\s*(?:w|wk|wks|week|weeks)?", re.IGNORECASE)
 
 
@@ -103,9 +103,28 @@ def _has_block(values: object, field: ids.InputId) -> bool:
     return isinstance(values, Mapping) and isinstance(values.get(field.block_id), Mapping)
 
 
-def _text(values: object, field: ids.InputId) -> str:
+def _raw_text(values: object, field: ids.InputId) -> str:
+    """A text input's value exactly as sent; "" when missing."""
     value = _element(values, field).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
+
+
+def _hidden_error(what: str, hidden: HiddenCharacter) -> str:
+    return f"{what} has {hidden.describe()}. Please retype that part."
+
+
+def _free_text(
+    values: object, field: ids.InputId, *, multiline: bool, what: str, errors: FormErrors
+) -> str:
+    """A free-text answer read by the one rule (`bot.slack.text.read_text`).
+
+    A refused character becomes an error under the field, naming it as `what`.
+    """
+    text = read_text(_raw_text(values, field), multiline=multiline)
+    if isinstance(text, HiddenCharacter):
+        errors[field.block_id] = _hidden_error(what, text)
+        return ""
+    return text
 
 
 def _option_value(option: object) -> str | None:
@@ -238,10 +257,12 @@ def parse_enrollment(
     if stage is None:
         errors[ids.ENROLL_STAGE.block_id] = "Choose your career stage."
 
-    department = _WHITESPACE.sub(" ", _text(values, ids.ENROLL_DEPARTMENT))
+    department = _free_text(
+        values, ids.ENROLL_DEPARTMENT, multiline=False, what="Your department", errors=errors
+    )
     if len(department) > DEPARTMENT_MAX:
         errors[ids.ENROLL_DEPARTMENT.block_id] = f"Keep it to {DEPARTMENT_MAX} characters."
-    goals = _text(values, ids.ENROLL_GOALS)
+    goals = _free_text(values, ids.ENROLL_GOALS, multiline=True, what="Your goal", errors=errors)
     if len(goals) > GOALS_MAX:
         errors[ids.ENROLL_GOALS.block_id] = (
             f"Keep it to {GOALS_MAX} characters — a sentence or two is plenty."
@@ -315,8 +336,11 @@ def parse_enrollment_draft(values: object, *, private_metadata: object) -> Profi
         program_id=program_id or (metadata.program_id if metadata else None),
         role=_parse_role(_selected(values, ids.ENROLL_ROLE)),
         career_stage=_parse_stage(_selected(values, ids.ENROLL_STAGE)),
-        department=_text(values, ids.ENROLL_DEPARTMENT)[:DEPARTMENT_MAX],
-        goals=_text(values, ids.ENROLL_GOALS)[:GOALS_MAX],
+        # Shown back as typed, less what the rule refuses: the submit reports those.
+        department=clean_text(_raw_text(values, ids.ENROLL_DEPARTMENT), multiline=False)[
+            :DEPARTMENT_MAX
+        ],
+        goals=clean_text(_raw_text(values, ids.ENROLL_GOALS), multiline=True)[:GOALS_MAX],
         teaches=_parse_ids(_selected_many(values, ids.ENROLL_TEACHES) or []) or frozenset(),
         learns=_parse_ids(_selected_many(values, ids.ENROLL_LEARNS) or []) or frozenset(),
         cadence_days=cadence,
@@ -358,7 +382,14 @@ def parse_leave(values: object) -> bool:
 def _parse_added_skills(
     text: str, *, skills: Sequence[SkillOption], taken: set[str]
 ) -> tuple[NewSkill, ...] | str:
-    """New skills, one per line ("Category: name" or "name"), or the first problem."""
+    """New skills, one per line ("Category: name" or "name"), or the first problem.
+
+    `text` is the field as sent, so line numbers are the ones the admin sees.
+    """
+    hidden = find_hidden(text)
+    if hidden is not None:
+        where = hidden.describe(line_named=True)
+        return f"Line {hidden.line}: this line has {where}. Please retype that part."
     lines = text.splitlines()
     if sum(1 for line in lines if line.strip()) > ADD_SKILLS_MAX:
         return f"Add up to {ADD_SKILLS_MAX} at a time."
@@ -371,6 +402,11 @@ def _parse_added_skills(
         category, colon, name = line.partition(":")
         if not colon:
             category, name = OTHER_CATEGORY, line
+        elif category.strip() and not clean_category(category):
+            return (
+                f"Line {number}: that category is only invisible characters. "
+                "Type one or leave it out."
+            )
         category = clean_category(category, existing=categories) or OTHER_CATEGORY
         if len(category) > CATEGORY_MAX:
             return f"Line {number}: keep categories to {CATEGORY_MAX} characters."
@@ -402,14 +438,15 @@ def parse_skill_admin(
 
     renamed: SkillRename | None = None
     rename_pick = _selected(values, ids.SKILLS_RENAME)
-    new_name = _text(values, ids.SKILLS_NEW_NAME)
+    new_name = _raw_text(values, ids.SKILLS_NEW_NAME)
     if rename_pick is not None:
         skill = by_id.get(_parse_id(rename_pick) or 0)
         if skill is None:
             errors[ids.SKILLS_RENAME.block_id] = "That skill has changed. Please pick it again."
-        elif not new_name:
+        elif not new_name.strip():
             errors[ids.SKILLS_NEW_NAME.block_id] = f"Type a new name for “{skill.name}”."
-        elif clean_skill_name(new_name) != skill.name:
+        # A refused character is reported even when the rest spells the same name.
+        elif find_hidden(new_name) or clean_skill_name(new_name) != skill.name:
             taken_by_others = taken - {normalise_skill(skill.name)}
             problem = skill_name_error(new_name, taken_keys=taken_by_others)
             if problem:
@@ -417,10 +454,10 @@ def parse_skill_admin(
             else:
                 renamed = SkillRename(skill_id=skill.id, name=clean_skill_name(new_name))
                 taken = taken_by_others | {normalise_skill(new_name)}
-    elif new_name:
+    elif new_name.strip():
         errors[ids.SKILLS_RENAME.block_id] = "Pick the skill to rename."
 
-    added = _parse_added_skills(_text(values, ids.SKILLS_ADD), skills=skills, taken=taken)
+    added = _parse_added_skills(_raw_text(values, ids.SKILLS_ADD), skills=skills, taken=taken)
     if isinstance(added, str):
         errors[ids.SKILLS_ADD.block_id] = added
         added = ()
@@ -456,13 +493,17 @@ class ReflectionForm:
 
 def parse_reflection(values: object) -> ReflectionForm | FormErrors:
     """A reflection needs something learned or shared; each answer has a length limit."""
-    learned = _text(values, ids.REFLECT_LEARNED)
-    taught = _text(values, ids.REFLECT_TAUGHT)
     errors: FormErrors = {}
+    learned = _free_text(
+        values, ids.REFLECT_LEARNED, multiline=True, what="What you learned", errors=errors
+    )
+    taught = _free_text(
+        values, ids.REFLECT_TAUGHT, multiline=True, what="What you shared", errors=errors
+    )
     for field, text in ((ids.REFLECT_LEARNED, learned), (ids.REFLECT_TAUGHT, taught)):
         if len(text) > REFLECTION_TEXT_MAX:
             errors[field.block_id] = f"Keep it under {REFLECTION_TEXT_MAX} characters."
-    if not learned and not taught:
+    if not learned and not taught and not errors:
         errors[ids.REFLECT_LEARNED.block_id] = "Jot down something you learned or shared."
     if errors:
         return errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,12 +14,12 @@ from sqlalchemy import select, update
 from bot.clock import ShiftedClock
 from bot.db.engine import Sessions, build_engine, build_sessions
 from bot.db.tables import OutgoingMessageRow
-from bot.delivery import Deliverer, DeliveryPolicy, enqueue_message
+from bot.delivery import Deliverer, DeliveryPolicy, enqueue_message, get_database_now
 from tests.support.fake_slack import FakeSlack
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TEAM = "T0FAKE01"
-FAST = DeliveryPolicy(backoff_factor=0.01, backoff_cap=0.05, max_attempts=4)
+FAST = DeliveryPolicy(backoff_factor=0.01, backoff_cap=0.05)
 
 
 @pytest.fixture
@@ -63,6 +64,17 @@ async def enqueue(
             payload={"text": f"hello {key}"},
             due_at=due,
             **kw,  # type: ignore[arg-type]
+        )
+
+
+async def expire_leases(sessions: Sessions) -> None:
+    """Let the leases of rows mid-send run out, as a minute of the database's clock would."""
+    async with sessions() as session, session.begin():
+        past = await get_database_now(session) - timedelta(milliseconds=1)
+        await session.execute(
+            update(OutgoingMessageRow)
+            .where(OutgoingMessageRow.status == "sending")
+            .values(lease_until=past)
         )
 
 
@@ -168,18 +180,22 @@ async def test_permanent_errors_fail_with_the_reason_and_are_not_retried(
     assert len(fake.calls_to("chat.postMessage")) == 2
 
 
-async def test_gives_up_after_max_attempts(
+async def test_gives_up_only_once_slack_has_failed_for_longer_than_give_up_after(
     sessions: Sessions, fake: FakeSlack, client: AsyncWebClient, clock: ShiftedClock
 ) -> None:
-    fake.fail_next("chat.postMessage", status=500, count=10)
+    fake.fail_next("chat.postMessage", status=503, count=1000)
     await enqueue(sessions, "doomed")
-    worker = deliverer(sessions, client, clock)
-    for _ in range(FAST.max_attempts + 2):
+    worker = deliverer(sessions, client, clock, replace(FAST, give_up_after=timedelta(hours=1)))
+    for _ in range(20):  # many attempts within the hour: still waiting
         await worker.sweep()
-        clock.advance(timedelta(seconds=1))
+        clock.advance(timedelta(minutes=2))
+    assert (await rows(sessions))["doomed"].status == "pending"
+    clock.advance(timedelta(minutes=30))
+    assert (await worker.sweep()).failed == 1
     state = (await rows(sessions))["doomed"]
-    assert state.status == "failed"
-    assert state.last_error is not None and state.last_error.startswith("gave up after 4 attempts")
+    assert state.status == "failed" and state.attempts > 20
+    assert state.last_error is not None and state.last_error.startswith("gave up after 1 h")
+    assert state.last_error.endswith("fatal_error")
     assert fake.posted_count_by_key() == {}
 
 
@@ -214,7 +230,7 @@ async def test_crash_after_slack_posted_is_recovered_without_a_second_post(
     fake.clear_faults()
     # Until the lease runs out, another worker leaves the row alone...
     assert (await deliverer(sessions, client, clock).sweep()).sent == 0
-    clock.advance(FAST.lease + timedelta(seconds=1))
+    await expire_leases(sessions)
     # ...then finds the message Slack already has and records it.
     stats = await deliverer(sessions, client, clock).sweep()
     assert (stats.sent, stats.recovered) == (0, 1)
@@ -258,7 +274,7 @@ async def test_two_workers_on_separate_connections_never_send_a_row_twice(
                 build_sessions(engine),
                 AsyncWebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[]),
                 clock,
-                DeliveryPolicy(batch_size=10, concurrency=4),
+                DeliveryPolicy(concurrency=4),
             )
             for engine in engines
         ]

@@ -8,15 +8,24 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.db.engine import Sessions
 from bot.delivery import enqueue_message
+from tests.conftest import POSTGRES_URL
 from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SlackRequester
+
+SIGNING_SECRET = "cli-signing-secret"
+MEMBER = "U0CLIUSR1"
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -63,6 +72,167 @@ def test_bad_settings_stop_with_one_clear_line(
 def test_tick_rejects_a_bad_time(tmp_path: Path) -> None:
     code, _out, err = run_cli("tick", "--at", "yesterday", env=clean_env(), cwd=tmp_path)
     assert code == 2 and "not an ISO-8601 time" in err
+
+
+def _postgres(**parts: str) -> str:
+    """The test server's URL with some parts replaced, e.g. username or database."""
+    return make_url(POSTGRES_URL).set(**parts).render_as_string(hide_password=False)  # type: ignore[arg-type]
+
+
+def _one_line(code: int, err: str) -> str:
+    assert code == 2, err
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "database_url", "says"),
+    [
+        (["db", "upgrade"], _postgres(username="no_such_role"), 'role "no_such_role"'),
+        (["db", "upgrade"], _postgres(database="no_such_db"), 'database "no_such_db"'),
+        (["db", "upgrade"], "postgresql://postgres@127.0.0.1:1/none", "refused"),
+        (["db", "upgrade"], "postgres://postgres@127.0.0.1:abc/test", "port 'abc'"),
+        (["db", "upgrade"], "postgres://postgres@127.0.0.1:70000/test", "port 70000"),
+        (["db", "upgrade"], "postgres://postgres@127.0.0.1/test?sslmode=sometimes", "sslmode"),
+        (["db", "upgrade"], "postgres://postgres@127.0.0.1/test?connect_timeout=5", "timeout"),
+        # The local server has no TLS: what `require` means reaches asyncpg as ssl=.
+        (["db", "upgrade"], _postgres(query={"sslmode": "require"}), "TLS"),  # type: ignore[dict-item]
+        (["db", "upgrade"], "sqlite:///{tmp}", "is a folder"),
+        (["db", "upgrade"], "sqlite:///{tmp}/missing/mentorbot.db", "does not exist"),
+    ],
+    ids=[
+        "unknown-role", "unknown-database", "refused", "port-not-a-number", "port-too-big",
+        "bad-sslmode", "libpq-only-parameter", "tls-refused", "sqlite-folder", "sqlite-no-folder",
+    ],
+)  # fmt: skip
+def test_database_problems_at_start_are_one_line_naming_database_url(
+    args: list[str], database_url: str, says: str, tmp_path: Path
+) -> None:
+    env = clean_env(DATABASE_URL=database_url.replace("{tmp}", str(tmp_path)))
+    line = _one_line(*run_cli(*args, env=env, cwd=tmp_path)[::2])
+    assert line.startswith("mentorbot: DATABASE_URL"), line
+    assert says in line, line
+    assert ": " in line.removeprefix("mentorbot: DATABASE_URL"), line  # … then the fix
+
+
+@pytest.mark.parametrize("mode", ["disable", "allow", "prefer"])
+def test_a_postgres_url_with_sslmode_migrates(
+    mode: str, fresh_database_url: object, tmp_path: Path
+) -> None:
+    """As managed PostgreSQL hands URLs out (postgres://…?sslmode=…); the local one has no TLS."""
+    async_url = make_url(fresh_database_url("postgresql"))  # type: ignore[operator]
+    url = async_url.set(drivername="postgres", query={"sslmode": mode})
+    env = clean_env(DATABASE_URL=url.render_as_string(hide_password=False))
+    code, _out, err = run_cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert code == 0, err
+
+
+def test_a_port_out_of_range_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    line = _one_line(*run_cli("serve", "--port", "70000", env=env, cwd=tmp_path)[::2])
+    assert "--port" in line and "70000" in line and "1 to 65535" in line, line
+
+
+async def test_a_port_in_use_is_one_line_naming_port(tmp_path: Path) -> None:
+    with FakeSlack() as fake, socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _serve_env(fake, tmp_path, PORT=str(port))
+        code, _out, err = await asyncio.to_thread(run_cli, "serve", env=env, cwd=tmp_path)
+    line = _one_line(code, err)
+    assert f"PORT: port {port} is already in use" in line, line
+    assert "--port" in line, line
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [(["serve"], {}), (["socket"], {"SLACK_APP_TOKEN": "xapp-1"}), (["clock"], {}), (["tick"], {})],
+    ids=["serve", "socket", "clock", "tick"],
+)
+def test_a_wrong_bot_token_stops_every_slack_command_at_start(
+    args: list[str], extra: dict[str, str], tmp_path: Path
+) -> None:
+    with FakeSlack() as fake:
+        env = _serve_env(
+            fake, tmp_path, SLACK_BOT_TOKEN="xoxb-revoked-long-ago", LOG_LEVEL="INFO", **extra
+        )
+        line = _one_line(*run_cli(*args, env=env, cwd=tmp_path)[::2])
+        assert [c.method for c in fake.calls] == ["auth.test"]
+    assert "SLACK_BOT_TOKEN is invalid (invalid_auth)" in line, line
+    assert "Bot User OAuth Token" in line, line
+
+
+def test_an_unreachable_slack_stops_serve_at_start_with_one_line(tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        env = _serve_env(fake, tmp_path, SLACK_API_URL="http://127.0.0.1:1/api/", LOG_LEVEL="INFO")
+    line = _one_line(*run_cli("serve", env=env, cwd=tmp_path)[::2])
+    assert "SLACK_API_URL" in line and "could not reach Slack" in line, line
+
+
+def _serve_env(fake: FakeSlack, tmp_path: Path, **values: str) -> dict[str, str]:
+    return clean_env(**{
+        "DATABASE_URL": f"sqlite:///{tmp_path}/mentorbot.db", "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.base_url,
+        "LOG_LEVEL": "WARNING", **values,
+    })  # fmt: skip
+
+
+@asynccontextmanager
+async def serving(env: dict[str, str], *args: str) -> AsyncIterator[str]:
+    """`mentorbot serve` as a process; yields its URL once /healthz answers."""
+    port = _free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", "--port", str(port), *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                if server.returncode is not None:
+                    break
+                try:
+                    async with http.get(f"{url}/healthz") as resp:
+                        assert resp.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                pytest.fail("serve never answered /healthz")
+        assert server.returncode is None, "serve exited at start"
+        yield url
+    finally:
+        if server.returncode is None:
+            server.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(server.communicate(), 15)
+    assert server.returncode == 0, err.decode()
+
+
+@pytest.mark.parametrize("fault", ["slow", "http-500"])
+async def test_the_first_command_after_start_never_waits_on_auth_test(
+    fault: str, tmp_path: Path
+) -> None:
+    with FakeSlack() as fake:
+        fake.add_user(MEMBER, name="member")
+        async with serving(_serve_env(fake, tmp_path), "--no-scheduler") as url:
+            assert len(fake.calls_to("auth.test")) == 1  # verified at start
+            if fault == "slow":
+                fake.latency("auth.test", 3.2)  # past Slack's 3 s
+            else:
+                fake.fail_next("auth.test", status=500, count=10)
+            async with SlackRequester(url, SIGNING_SECRET, fake) as slack:
+                started = time.perf_counter()
+                response = await slack.command("help", user_id=MEMBER)
+                elapsed = time.perf_counter() - started
+        assert len(fake.calls_to("auth.test")) == 1
+    assert response.status == 200, response.text
+    assert elapsed < 1.0
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "/mentor help" in str(body["blocks"])
 
 
 def _free_port() -> int:

@@ -8,11 +8,11 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.db.engine import Sessions
 from bot.db.tables import OutgoingMessageRow
-from bot.delivery import enqueue_message
+from bot.delivery import enqueue_message, get_database_now
 from tests.support.fake_slack import FakeSlack
 
 MESSAGES = 150
@@ -56,7 +56,18 @@ async def test_killed_worker_loses_and_duplicates_nothing_after_restart(
         posted_before_restart = len(fake.messages())
         assert posted_before_restart < MESSAGES, "the worker finished before it was killed"
 
-        # Restart after the dead worker's leases ran out (delivery lease: 60 s).
+        # Posts the dead worker had in flight still land (Slack finishes what it got).
+        await fake.await_until(lambda: all(c.status is not None for c in fake.calls), timeout=10)
+        # Its leases run out a minute later by the database's clock, which `--at` cannot
+        # move: let that minute pass for them.
+        async with sessions() as session, session.begin():
+            expired = await get_database_now(session) - timedelta(seconds=1)
+            abandoned = await session.execute(
+                update(OutgoingMessageRow)
+                .where(OutgoingMessageRow.status == "sending")
+                .values(lease_until=expired)
+            )
+        assert abandoned.rowcount > 0, "the kill should have left rows mid-send"  # type: ignore[attr-defined]
         fake.clear_faults()
         later = (now + timedelta(minutes=5)).isoformat()
         restart = await asyncio.create_subprocess_exec(

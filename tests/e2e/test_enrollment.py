@@ -156,6 +156,7 @@ async def test_invalid_submission_shows_inline_errors_and_stores_nothing(app: Ru
 
 
 async def test_leader_below_the_programs_minimum_stage_is_told_inline(app: RunningApp) -> None:
+    app.fake.add_user(LEADER, name="dana", real_name="Dana Leader", tz="Europe/Berlin")
     view = await open_join(app, LEADER)
     learns = await skill_ids(app, "TikTok for brands")
     response = await app.slack.submit_view(

@@ -13,6 +13,8 @@ Documented simplifications:
   non-humans real Slack returns) and channel `C0GENERAL` with the bot as a member.
 * `files.completeUploadExternal` records the share but posts no file message.
 * `response_url`s are not limited to 5 uses.
+* Socket Mode (`apps.connections.open` with `app_token`, and its WebSocket) lives in
+  `fake_socket.py`, reached as `fake.socket_mode`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from aiohttp import BodyPartReader, web
+
+from tests.support.fake_socket import APP_TOKEN_METHODS, DEFAULT_APP_TOKEN, FakeSocketMode
 
 JSON = dict[str, Any]
 HookFn = Callable[["Call", JSON], object]
@@ -203,10 +207,12 @@ class FakeSlack:
         self,
         *,
         token: str = DEFAULT_TOKEN,
+        app_token: str = DEFAULT_APP_TOKEN,
         team_id: str = DEFAULT_TEAM_ID,
         trigger_ttl: float = 3.0,
     ) -> None:
         self.token = token
+        self.socket_mode = FakeSocketMode(self, app_id=APP_ID, app_token=app_token)
         self.team_id = team_id
         self.trigger_ttl = trigger_ttl
         # RLock: hooks and handlers may call public methods while it is held.
@@ -231,6 +237,7 @@ class FakeSlack:
         self._latency: dict[str, float] = {}
         self._hooks: dict[str, list[HookFn]] = {}
         self._rate_limited: Counter[str] = Counter()
+        self._token_error: str | None = None
         self.hook_errors: list[BaseException] = []
         self._ts = count(_FIRST_TS + 100, 100)
         self._ids = count(1)
@@ -250,6 +257,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "apps.connections.open": self.socket_mode.open_connection,
         }
         self._port: int | None = None
         self._thread: threading.Thread | None = None
@@ -333,6 +341,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        self.socket_mode.add_routes(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -620,6 +629,17 @@ class FakeSlack:
         with self._lock:
             self._hooks.setdefault(method, []).append(fn)
 
+    def break_token(self, error: str = "invalid_auth") -> None:
+        """Every call with the bot token answers HTTP 200 `{"ok": false, "error": error}`, as
+        Slack does for a revoked token (`token_revoked`), a deactivated bot user or workspace
+        (`account_inactive`) or an unknown one (`invalid_auth`), until `mend_token`."""
+        with self._lock:
+            self._token_error = error
+
+    def mend_token(self) -> None:
+        with self._lock:
+            self._token_error = None
+
     def clear_faults(self) -> None:
         with self._lock:
             for faults in (self._failures, self._buckets, self._error_rates, self._latency):
@@ -696,8 +716,15 @@ class FakeSlack:
         token = _bearer(call.headers) or params.pop("token", None)
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, headers
-        if token != self.token:
-            return 200, {"ok": False, "error": "invalid_auth"}, headers
+        app_level = call.method in APP_TOKEN_METHODS
+        if token != (self.socket_mode.app_token if app_level else self.token):
+            known = token in (self.token, self.socket_mode.app_token)
+            error = "not_allowed_token_type" if known else "invalid_auth"
+            return 200, {"ok": False, "error": error}, headers
+        with self._lock:
+            token_error = None if app_level else self._token_error
+        if token_error is not None:
+            return 200, {"ok": False, "error": token_error}, headers
         handler = self._methods.get(call.method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, headers

@@ -311,6 +311,36 @@ def view_closed_payload(
     }
 
 
+def block_suggestion_payload(
+    *,
+    user_id: str,
+    team_id: str,
+    action_id: str,
+    block_id: str,
+    value: str,
+    view: JSON | None = None,
+    user_name: str | None = None,
+) -> JSON:
+    """An options request from an external select (`app.options`); `value` is what the
+    person typed. Inside a modal Slack sends the whole `view`."""
+    payload: JSON = {
+        "type": "block_suggestion",
+        "user": _user(user_id, team_id, user_name),
+        "container": {"type": "view", "view_id": view["id"]} if view else {"type": "message"},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": _team(team_id),
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+    if view is not None:
+        payload["view"] = view
+    return payload
+
+
 def event_callback_body(
     event: JSON, *, team_id: str, event_id: str | None = None, event_time: int | None = None
 ) -> JSON:
@@ -414,6 +444,16 @@ class SlackRequester:
             text = await resp.text()
             return AppResponse(resp.status, text, dict(resp.headers), sent or {})
 
+    async def post_unsigned(
+        self, body: bytes, content_type: str, headers: Mapping[str, str]
+    ) -> AppResponse:
+        """POST `body` with exactly these Slack headers (forged, malformed or missing)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        all_headers = {"Content-Type": content_type, **headers}
+        async with self._session.post(self.url, data=body, headers=all_headers) as resp:
+            return AppResponse(resp.status, await resp.text(), dict(resp.headers), {})
+
     async def post_form(
         self, fields: Mapping[str, str], **options: Unpack[SendOptions]
     ) -> AppResponse:
@@ -486,7 +526,9 @@ class SlackRequester:
         fake when it has it) or inside a view (`view_id`; no response_url, like Slack)."""
         message = view = None
         if view_id is not None:
-            view = (self.fake.view(view_id) if self.fake else None) or {"id": view_id}
+            stored_view = self.fake.view(view_id) if self.fake else None
+            # Slack sends the whole view, state included (a Home tab's is empty).
+            view = stored_view or {"id": view_id, "state": {"values": {}}}
         elif message_ts is not None:
             stored = self.fake.message(channel_id, message_ts) if self.fake and channel_id else None
             message = stored or {"type": "message", "ts": message_ts, "text": ""}
@@ -505,6 +547,43 @@ class SlackRequester:
             channel_id=channel_id,
             action_type=action_type,
             action_fields=action_fields,
+            user_name=self._user_name(user_id),
+        )
+        return await self.post_payload(payload, **options)
+
+    async def suggest(
+        self,
+        action_id: str,
+        value: str = "",
+        *,
+        user_id: str,
+        block_id: str = "b",
+        view_id: str | None = None,
+        callback_id: str | None = None,
+        private_metadata: str | None = None,
+        team_id: str | None = None,
+        **options: Unpack[SendOptions],
+    ) -> AppResponse:
+        """Someone typed `value` into an external select inside the modal `view_id` (the
+        view the fake stored; `callback_id`/`private_metadata` override or forge it)."""
+        stored = (self.fake.view(view_id) if self.fake is not None and view_id else None) or {}
+        view: JSON = {
+            "type": "modal",
+            "state": {"values": {}},
+            **stored,
+            "id": view_id or stored.get("id") or "V0FAKEVIEW",
+        }
+        if callback_id is not None:
+            view["callback_id"] = callback_id
+        if private_metadata is not None:
+            view["private_metadata"] = private_metadata
+        payload = block_suggestion_payload(
+            user_id=user_id,
+            team_id=team_id or self.team_id,
+            action_id=action_id,
+            block_id=block_id,
+            value=value,
+            view=view,
             user_name=self._user_name(user_id),
         )
         return await self.post_payload(payload, **options)

@@ -49,6 +49,10 @@ class CommandRouter:
     def route(self, name: str) -> Route | None:
         return self._routes.get(name)
 
+    def is_admin_only(self, name: str) -> bool:
+        route = self._routes.get(name)
+        return route is not None and route.subcommand.admin_only
+
     @property
     def subcommands(self) -> list[Subcommand]:
         """In the order a participant meets them, admin ones next, `help` last."""
@@ -61,6 +65,13 @@ _ORDER = ("join", "status", "reflect", "story", "pause", "resume", "leave", "adm
 
 def _rank(name: str) -> int:
     return _ORDER.index(name) if name in _ORDER else len(_ORDER) + (name == "help")
+
+
+def parse_subcommand(text: str) -> tuple[str, str]:
+    """`/mentor <name> <args>` → (name, args); no name means help. The admin guard reads
+    the name with this too, so it refuses exactly what the router would run."""
+    name, _, args = text.strip().partition(" ")
+    return name.lower() or "help", args.strip()
 
 
 async def handle_help(request: CommandRequest, *, unknown: str | None = None) -> None:
@@ -77,7 +88,7 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         client: AsyncWebClient,
         command: dict[str, Any],
     ) -> None:
-        name, _, args = (command.get("text") or "").strip().partition(" ")
+        name, args = parse_subcommand(command.get("text") or "")
         request = CommandRequest(
             runtime=runtime,
             router=router,
@@ -86,20 +97,12 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             client=client,
             team_id=command["team_id"],
             user_id=command["user_id"],
-            args=args.strip(),
-            trigger_id=command.get("trigger_id", ""),
+            args=args,
+            trigger_id=command["trigger_id"],
         )
-        route = router.route(name.lower() or "help")
+        route = router.route(name)
         if route is None:
             await handle_help(request, unknown=name)
             return
-        if route.subcommand.admin_only and not await runtime.admins.is_admin(
-            request.team_id, request.user_id
-        ):
-            await ack(
-                response_type="ephemeral",
-                text=f"`/mentor {route.subcommand.name}` is for program admins. "
-                "Ask one of them, or try `/mentor help`.",
-            )
-            return
+        # admin_only subcommands never get here for others: bot/slack/guard.py refuses them.
         await route.handler(request)

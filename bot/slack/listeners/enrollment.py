@@ -7,44 +7,92 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
 from bot.services.enrollment import (
+    AccountInactiveError,
     ProgramClosedError,
     load_enrollment,
     record_enrollment,
-    record_slack_profile,
 )
+from bot.services.profiles import ProfileState, record_slack_user
 from bot.slack import ids
 from bot.slack.forms import parse_enrollment, parse_enrollment_draft, parse_view_metadata
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.listeners.home import publish_home
 from bot.slack.modals import open_then_fill
-from bot.slack.users import fetch_user
+from bot.slack.users import AccountProblem, UserLookup, account_problem, lookup_user
 from bot.slack.views.enrollment import enrollment_modal
 from bot.slack.views.help import Subcommand
 from bot.slack.views.skills import skill_options
-from bot.slack.views.status import enrollment_saved_modal
+from bot.slack.views.status import enrollment_saved_modal, notice_modal
 
 logger = logging.getLogger(__name__)
 
 JOIN_TITLE = "Join reverse mentoring"
 PROGRAM_CLOSED = "That program has just closed to new members. Please pick another."
+NOT_ELIGIBLE = {
+    AccountProblem.GUEST: (
+        "Reverse mentoring is for full members of this workspace, so guest accounts can't "
+        "join. If your account should be a full one, a workspace admin can change it."
+    ),
+    AccountProblem.DELETED: "This Slack account can't join reverse mentoring.",
+    AccountProblem.BOT: "Bots can't join reverse mentoring.",
+}
+TAKEN_OUT = (
+    "Your Slack account can't take part in reverse mentoring right now (guest accounts "
+    "can't join). If that changes, you'll be back in with your profile as it was."
+)
+COULD_NOT_CHECK = (
+    "I couldn't check your Slack account just now. Please try `/mentor join` again in a minute."
+)
+
+
+def join_refusal(account: ProfileState, lookup: UserLookup) -> str | None:
+    """Why this person can't join now, or None. Slack's answer wins over what we hold.
+
+    When Slack cannot answer, a newcomer is let in: under rate limits most joiners are
+    members, and a refusal would make them all start again. They stay unsynced, so
+    nothing is planned for them until the profile sweep has read their account (and
+    taken a guest out again). Someone we took out is not let back in on our own guess.
+    """
+    if lookup.user is not None:
+        problem = account_problem(lookup.user)
+        return NOT_ELIGIBLE[problem] if problem else None
+    if lookup.missing:
+        return NOT_ELIGIBLE[AccountProblem.DELETED]
+    if account.enrolled and not account.active:
+        return COULD_NOT_CHECK
+    return None
+
+
+def _notice(text: str) -> dict[str, Any]:
+    return notice_modal(
+        {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]},
+        title=JOIN_TITLE,
+    )
 
 
 async def open_enrollment(
     runtime: Runtime, client: AsyncWebClient, *, trigger_id: str, team_id: str, user_id: str
 ) -> None:
-    """The enrollment modal, prefilled for someone already enrolled."""
+    """The enrollment modal, prefilled for someone already enrolled; a kind refusal for
+    an account that can't take part."""
+    answers: list[UserLookup] = []
 
     async def build() -> dict[str, Any]:
         now = runtime.clock.now()
-        context, user = await asyncio.gather(
+        context, lookup = await asyncio.gather(
             load_enrollment(runtime.sessions, team_id=team_id, user_id=user_id, now=now),
-            fetch_user(client, user_id),
+            lookup_user(client, user_id),
         )
-        profile = (user or {}).get("profile") or {}
+        answers.append(lookup)
+        refusal = join_refusal(context.account, lookup)
+        if refusal is not None:
+            return _notice(refusal)
+        profile = (lookup.user or {}).get("profile") or {}
         name = context.display_name or str(
             profile.get("display_name") or profile.get("real_name") or ""
         )
@@ -58,6 +106,16 @@ async def open_enrollment(
         )
 
     await open_then_fill(client, trigger_id=trigger_id, title=JOIN_TITLE, build=build)
+    # The modal is showing; now keep what Slack told us (a restored account is back in).
+    if answers and answers[0].user is not None:
+        await _record_account(runtime, team_id=team_id, user=answers[0].user)
+
+
+async def _record_account(runtime: Runtime, *, team_id: str, user: dict[str, Any]) -> None:
+    if await record_slack_user(
+        runtime.sessions, team_id=team_id, user=user, now=runtime.clock.now()
+    ):
+        runtime.deliver_soon()  # partners were told
 
 
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
@@ -130,13 +188,28 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         except ProgramClosedError:
             await ack(response_action="errors", errors={ids.ENROLL_ROLE.block_id: PROGRAM_CLOSED})
             return
+        except AccountInactiveError:  # taken out; /mentor join re-reads the account first
+            await ack(response_action="update", view=_notice(TAKEN_OUT))
+            return
         await ack(
             response_action="update",
             view=enrollment_saved_modal(program_name=saved.program_name, joined=saved.joined),
         )
+        # After the ack, never before it: a newcomer's account is read now. A guest (a form
+        # opened before the account changed, or forged) is taken out again before the
+        # welcome is sent; when Slack does not answer, the row stays unsynced, so nothing
+        # is planned for them until the profile sweep has read it.
+        if not (context.account.active and context.account.synced):
+            lookup = await lookup_user(client, user_id)
+            if lookup.user is not None and await record_slack_user(
+                runtime.sessions, team_id=team_id, user=lookup.user, now=runtime.clock.now()
+            ):
+                refusal = join_refusal(context.account, lookup) or TAKEN_OUT
+                try:
+                    await client.views_update(view_id=view["id"], view=_notice(refusal))
+                except SlackApiError as exc:  # closed already: status and Home say it too
+                    logger.info(
+                        "views.update for %s failed: %s", user_id, exc.response.get("error")
+                    )
         runtime.deliver_soon()
-        # After the ack: name and time zone come from Slack, then the Home tab catches up.
-        user = await fetch_user(client, user_id)
-        if user is not None:
-            await record_slack_profile(runtime.sessions, team_id=team_id, user=user, now=now)
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)

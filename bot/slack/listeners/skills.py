@@ -19,7 +19,6 @@ from bot.slack.views.skills import skill_admin_modal, skill_options
 from bot.slack.views.status import notice_modal
 
 NO_PROGRAM = "That program no longer exists."
-NOT_ADMIN = "Only program admins can change the skill catalogue."
 
 
 async def open_skill_admin(
@@ -59,10 +58,8 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
     async def handle_manage_skills(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, action: dict[str, Any]
     ) -> None:
-        await ack()
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
-        if not await runtime.admins.is_admin(team_id, user_id):
-            return
+        await ack()  # admins only: bot/slack/guard.py refused everyone else
+        team_id = body["team"]["id"]
         value = str(action.get("value") or "")
         await open_skill_admin(
             runtime, client, trigger_id=body["trigger_id"], team_id=team_id,
@@ -88,17 +85,18 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
+        # The guard checked the submitter is an admin now; private_metadata is still
+        # untrusted, so it must name a program of this workspace.
         metadata = parse_view_metadata(view.get("private_metadata"))
-        # private_metadata is untrusted: the submitter must still be an admin now.
-        if metadata is None or not await runtime.admins.is_admin(team_id, user_id):
-            await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NOT_ADMIN})
+        if metadata is None:
+            await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NO_PROGRAM})
             return
         catalogue = await load_catalogue(
             runtime.sessions, team_id=team_id, program_id=metadata.program_id,
             now=runtime.clock.now(),
         )  # fmt: skip
         if catalogue is None:
-            await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NOT_ADMIN})
+            await ack(response_action="errors", errors={ids.SKILLS_ADD.block_id: NO_PROGRAM})
             return
         changes = parse_skill_admin(
             view["state"]["values"], program_id=catalogue.program.id, skills=catalogue.skills

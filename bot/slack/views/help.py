@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.slack.text import escape
+from bot.slack.text import clean_text, escape
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ def help_message(
     admin_lines = [f"`/mentor {s.usage}` — {s.summary}" for s in visible if s.admin_only]
     intro = "*Reverse mentoring, made easy.* Here's what you can do:"
     if unknown:
-        intro = f"I don't know `{escape(unknown[:40])}` yet. Here's what I can do:"
+        # Echoed back, so cleaned like typed text: no control characters shown.
+        shown = clean_text(unknown, multiline=False)[:40]
+        intro = f"I don't know `{escape(shown)}` yet. Here's what I can do:"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=intro))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
     if admin_lines:

@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.domain import MembershipStatus
 from bot.slack import ids
-from bot.slack.text import escape, plural, truncate
+from bot.slack.text import escape, plural, truncate_mrkdwn
 from bot.slack.views.enrollment import ROLE_LABELS
 from bot.slack.views.models import MembershipSummary, PersonalStatus, ProgramSummary
 from bot.slack.views.status import membership_lines
@@ -32,7 +32,7 @@ _TEXT_MAX = 3000  # section text
 
 def _section(text: str, accessory: ButtonElement | None = None) -> SectionBlock:
     return SectionBlock(
-        text=MarkdownTextObject(text=truncate(text, _TEXT_MAX)), accessory=accessory
+        text=MarkdownTextObject(text=truncate_mrkdwn(text, _TEXT_MAX)), accessory=accessory
     )
 
 
@@ -59,7 +59,7 @@ def _profile_blocks(status: PersonalStatus, *, program_id: int) -> list[Block]:
     ]
 
 
-def _membership_blocks(membership: MembershipSummary) -> list[Block]:
+def _membership_blocks(membership: MembershipSummary, *, is_active: bool) -> list[Block]:
     program = escape(membership.program_name)
     heading = f"*{program}* · {ROLE_LABELS[membership.role]}"
     value = str(membership.program_id)
@@ -76,7 +76,7 @@ def _membership_blocks(membership: MembershipSummary) -> list[Block]:
             ),
         )
     return [
-        _section("\n".join([heading, *membership_lines(membership)])),
+        _section("\n".join([heading, *membership_lines(membership, is_active=is_active)])),
         ActionsBlock(elements=buttons),
     ]
 
@@ -142,7 +142,10 @@ def home_view(
     if status is not None and current:
         blocks += _profile_blocks(status, program_id=current[0].program_id)
         for membership in current[:HOME_MEMBERSHIPS_MAX]:
-            blocks += [DividerBlock(), *_membership_blocks(membership)]
+            blocks += [
+                DividerBlock(),
+                *_membership_blocks(membership, is_active=status.is_active),
+            ]
     else:
         blocks += _welcome_blocks()
     if is_admin:

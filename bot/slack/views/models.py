@@ -77,6 +77,7 @@ class PersonalStatus:
     teaches: tuple[str, ...] = ()  # skill names
     learns: tuple[str, ...] = ()
     memberships: tuple[MembershipSummary, ...] = ()
+    is_active: bool = True  # False: a deleted or guest account, out of rounds and check-ins
 
     @property
     def current(self) -> tuple[MembershipSummary, ...]:

@@ -28,7 +28,7 @@ def available(candidates: Sequence[Candidate], constraints: Constraints) -> list
     return [c for c in candidates if c.active and c.id not in constraints.excluded_ids]
 
 
-def allowed(mentor: Candidate, mentee: Candidate, constraints: Constraints) -> bool:
+def allowed(mentor: Candidate, mentee: Candidate, constraints: Constraints, on: dt.date) -> bool:
     if mentor.id == mentee.id:
         return False
     if mentor.career_stage + constraints.min_stage_gap > mentee.career_stage:
@@ -40,7 +40,14 @@ def allowed(mentor: Candidate, mentee: Candidate, constraints: Constraints) -> b
     for a, b in constraints.excluded_pairs:
         if {a, b} == {mentor.id, mentee.id}:
             return False
-    return not (constraints.require_cross_department and not different_departments(mentor, mentee))
+    if constraints.require_cross_department and not different_departments(mentor, mentee):
+        return False
+    wants = {key(s) for s in mentee.wants}
+    taught = wants & {key(s) for s in mentor.teaches}
+    if len(taught) < min(len(wants), constraints.min_shared_skills):
+        return False  # an empty pair: the leader learns nothing they asked for
+    known = mentor.timezone.strip() and mentee.timezone.strip()
+    return not (known and overlap(mentor, mentee, on) < constraints.min_overlap_hours - 1e-9)
 
 
 def different_departments(a: Candidate, b: Candidate) -> bool:
@@ -93,7 +100,7 @@ def brute_force(
         e.id: [
             (m, round(score(m, e, weights, on), 3))
             for m in people
-            if m.role in MENTOR_ROLES and allowed(m, e, constraints)
+            if m.role in MENTOR_ROLES and allowed(m, e, constraints, on)
         ]
         for e in people
         if e.role in MENTEE_ROLES

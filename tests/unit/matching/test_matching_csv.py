@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.domain import CareerStage, Role
-from bot.matching import Pair
-from bot.matching.csvio import format_pairs, parse_participants
+from bot.matching import Candidate, Pair, Unmatched
+from bot.matching.csvio import format_pairs, format_unmatched, parse_participants
 
 HEADER = (
     "id,name,role,career_stage,department,manager_id,timezone,teaches,wants,"
@@ -38,7 +38,7 @@ def test_columns_in_any_order_extra_ignored_only_required_needed() -> None:
         Role.EITHER,
         3,
         1,
-        "UTC",
+        "",  # no timezone column: unknown (scored as UTC, never ruled out on hours)
     )
 
 
@@ -84,11 +84,20 @@ def test_a_file_without_the_required_columns_is_unusable() -> None:
     assert parsed.problem == "missing required column(s): role, career_stage"
 
 
-def test_output_csv_has_one_row_per_pair() -> None:
+def test_output_csv_has_one_row_per_pair_with_the_names_after_the_contract_columns() -> None:
     pair = Pair(
         "m", "e", 71.25, ("AI tools", "TikTok"), ("Sam can teach, well", "8 working hours overlap")
     )
-    assert format_pairs([pair]) == (
-        "mentor_id,mentee_id,score,shared_skills,reasons\n"
-        'm,e,71.2,AI tools;TikTok,"Sam can teach, well; 8 working hours overlap"\n'
+    assert format_pairs([pair], {"m": "Sam Lee", "e": "Dana Cho"}) == (
+        "mentor_id,mentee_id,score,shared_skills,reasons,mentor_name,mentee_name\n"
+        'm,e,71.2,AI tools;TikTok,"Sam can teach, well; 8 working hours overlap",Sam Lee,Dana Cho\n'
+    )
+
+
+def test_unmatched_csv_has_one_row_per_person_with_the_reason() -> None:
+    dana = Candidate("d1", Role.MENTEE, CareerStage(4), name="Dana, VP")
+    text = format_unmatched([Unmatched("d1", "no reverse mentor teaches any of: x")], [dana])
+    assert text == (
+        "id,name,role,career_stage,reason\n"
+        'd1,"Dana, VP",mentee,4,no reverse mentor teaches any of: x\n'
     )

@@ -103,10 +103,10 @@ def test_stage_gap_manager_and_previous_partners_are_hard_rules() -> None:
     ]
     assert pairs_of(people) == set()
     assert reason_of(people, "leader") == (
-        "no eligible mentor: of 3 mentors, 1 is not at least 1 career stage below, "
+        "no eligible reverse mentor: of 3 reverse mentors, 1 is not at least 1 career stage below, "
         "1 is their manager or direct report, 1 is a previous partner"
     )
-    assert reason_of(people, "same-stage").startswith("no eligible mentee: of 1 mentee, 1 is not")
+    assert reason_of(people, "same-stage").startswith("no eligible leader: of 1 leader, 1 is not")
 
 
 def test_min_stage_gap_is_configurable() -> None:
@@ -121,7 +121,10 @@ def test_capacity_and_the_unmatched_reason_when_it_is_used_up() -> None:
     people = [mentor("m", max_mentees=2, teaches=("x",))]
     people += [mentee(f"e{i}", wants=("x",) if i < 2 else ()) for i in range(3)]
     assert pairs_of(people) == {("m", "e0"), ("m", "e1")}
-    assert reason_of(people, "e2") == "their only eligible mentor, m, was full (capacity used up)"
+    assert (
+        reason_of(people, "e2")
+        == "their only eligible reverse mentor, m, was full (capacity used up)"
+    )
 
 
 def test_paused_and_excluded_people_are_left_out_with_a_reason() -> None:
@@ -134,7 +137,8 @@ def test_paused_and_excluded_people_are_left_out_with_a_reason() -> None:
 
 
 def test_excluded_pairs_are_never_matched_in_either_order() -> None:
-    people = [mentor("m1", teaches=("x",)), mentor("m2"), mentee("e", wants=("x",))]
+    people = [mentor("m1", teaches=("x", "y")), mentor("m2", teaches=("x",))]
+    people.append(mentee("e", wants=("x", "y")))
     assert pairs_of(people) == {("m1", "e")}
     assert pairs_of(people, Constraints(excluded_pairs=(("e", "m1"),))) == {("m2", "e")}
 
@@ -174,14 +178,16 @@ def test_either_people_take_the_side_that_matches_more_and_never_both() -> None:
 
 def test_most_matched_beats_a_higher_score_and_highest_score_does_not() -> None:
     # m1 suits both leaders best; only m1 can take e1. Most matched: m1–e1, m2–e2.
+    # Both pairs teach nothing (the scores differ by giving back and hours only), so
+    # the shared-skills rule is off: this is about the priority alone.
     people = [
         mentor("m1", teaches=("a", "b")),
         mentor("m2", previous_partners=frozenset({"e1"})),
         mentee("e1", wants=("x",)),
         mentee("e2", wants=("a", "b")),
     ]
-    assert pairs_of(people) == {("m1", "e1"), ("m2", "e2")}
-    highest = Constraints(priority=MatchPriority.HIGHEST_SCORE)
+    assert pairs_of(people, Constraints(min_shared_skills=0)) == {("m1", "e1"), ("m2", "e2")}
+    highest = Constraints(priority=MatchPriority.HIGHEST_SCORE, min_shared_skills=0)
     assert pairs_of(people, highest) == {("m1", "e2")}
 
 
@@ -199,7 +205,13 @@ def test_cross_department_is_a_bonus_or_a_rule() -> None:
 def test_summary_says_what_each_rule_cost() -> None:
     people = [mentor("m", stage=2, manager_id="e"), mentee("e", stage=3), mentee("f", stage=2)]
     costs = {c.rule: c for c in match(people, reference_date=ON).summary.constraint_costs or ()}
-    assert set(costs) == {Rule.STAGE_GAP, Rule.MANAGER, Rule.PREVIOUS_PARTNER}
+    assert set(costs) == {
+        Rule.STAGE_GAP,
+        Rule.MANAGER,
+        Rule.PREVIOUS_PARTNER,
+        Rule.SHARED_SKILLS,
+        Rule.WORKING_HOURS,
+    }
     assert costs[Rule.MANAGER].extra_pairs == 1
     assert costs[Rule.STAGE_GAP].extra_pairs == 1  # same stage: m could mentor f
     assert costs[Rule.PREVIOUS_PARTNER].extra_pairs == 0

@@ -24,7 +24,16 @@ from bot.matching import Candidate, Constraints, MatchResult, Weights, match
 
 ON = dt.date(2026, 11, 25)
 SKILLS = ["TikTok", "tiktok ", "AI tools", "Data", "python", "Strategy", "negotiation"]
-ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kathmandu", "Mars/Base", "UTC"]
+# "" is a timezone nobody gave: the overlap is unknown and the hours rule exempt.
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Asia/Kathmandu",
+    "Mars/Base",
+    "UTC",
+    "",
+]
 DEPARTMENTS = ["", "Sales", "sales", "Engineering", "Finance"]
 
 
@@ -59,6 +68,8 @@ def rounds(
         excluded_ids=frozenset(draw(st.lists(st.sampled_from(ids), max_size=1))),
         require_cross_department=draw(st.booleans()),
         priority=draw(st.sampled_from(list(MatchPriority))),
+        min_shared_skills=draw(st.sampled_from([1, 0, 2])),
+        min_overlap_hours=draw(st.sampled_from([1.0, 0.0, 3.0])),
     )
     return people, constraints
 
@@ -81,7 +92,7 @@ def test_every_pair_keeps_every_hard_rule(case: tuple[list[Candidate], Constrain
     for p in result.pairs:
         mentor, mentee = by_id[p.mentor_id], by_id[p.mentee_id]
         assert mentor.role in MENTOR_ROLES and mentee.role in MENTEE_ROLES
-        assert allowed(mentor, mentee, constraints)
+        assert allowed(mentor, mentee, constraints, ON)
         assert p.mentor_id in usable and p.mentee_id in usable
         assert abs(p.score - score(mentor, mentee, Weights(), ON)) < 0.001
     assert all(load[m] <= by_id[m].max_mentees for m in load)

@@ -8,7 +8,10 @@ generation, pricing, the pairs cut, the proof) runs even on a handful of people.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -177,7 +180,7 @@ def test_an_odd_cycle_of_half_pairs_is_cut_and_proven() -> None:
 
 
 def test_cold_solves_give_the_same_answer_as_warm_ones() -> None:
-    # Without scipy's private HiGHS binding every LP is solved from scratch by linprog.
+    # Should the kept HiGHS object fail, every LP is solved from scratch by linprog.
     case = Instance(
         np.array([[0.0, 4.0, 9.0], [7.0, 0.0, 3.0], [5.0, 6.0, 0.0]]),
         np.array([1, 1, 1]),
@@ -186,7 +189,7 @@ def test_cold_solves_give_the_same_answer_as_warm_ones() -> None:
     )
     with lp_path():
         warm = solve(case)
-        with mock.patch.object(program, "_highs_core", None):
+        with mock.patch.object(program._WarmHighs, "create", return_value=None):
             cold = solve(case)
     assert warm.optimal and cold.optimal and warm.value == cold.value == brute_force(case)
 
@@ -204,3 +207,76 @@ def test_past_the_budget_the_result_is_valid_and_says_so() -> None:
     assert s.bound_pairs == 2  # the relaxation's m -> x -> lead
     assert any("stopped at its work limit" in note for note in s.notes)
     assert any("at most 1 more pair could be matched" in note for note in s.notes)
+
+
+QUIET_SCRIPT = """
+import datetime, os, sys
+sys.path.insert(0, {tests!r})
+import numpy as np
+def refuse(*args):
+    raise AssertionError("standard output redirected")
+os.dup2 = refuse  # solving must not point file descriptor 1 elsewhere
+from matching_reference import lp_path
+from bot.domain import CareerStage, Role
+from bot.matching import Candidate, match
+from bot.matching.relax import Pairs, Shape, solve_milp
+people = [
+    Candidate("m", Role.MENTOR, CareerStage(1)),
+    Candidate("x", Role.EITHER, CareerStage(3)),
+    Candidate("lead", Role.MENTEE, CareerStage(5)),
+]
+with lp_path():
+    result = match(people, reference_date=datetime.date(2026, 11, 25))
+shape = Shape.build(np.array([1, 1]), np.array([0, 1]), np.array([0, 2]))
+proven, found = solve_milp(
+    shape, Pairs(np.array([0, 1]), np.array([1, 0])), np.array([10.0, 10.0]),
+    pair_range=(0, 1), sides=np.array([np.nan]), node_limit=10,
+)
+assert proven and found is not None and found.x.sum() == 1
+sys.stderr.write("solved %d pairs" % len(result.pairs))
+"""
+
+
+def test_solving_keeps_standard_output_clean_without_redirecting_it(tmp_path: Path) -> None:
+    # A fresh process: HiGHS prints its banner once per process, at the first solver.
+    tests = str(Path(__file__).resolve().parent)
+    done = subprocess.run(
+        [sys.executable, "-c", QUIET_SCRIPT.format(tests=tests)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == "solved 1 pairs"
+
+
+def test_past_the_time_limit_the_result_is_valid_with_its_gap() -> None:
+    people = [
+        Candidate("m", Role.MENTOR, CareerStage(1)),
+        Candidate("x", Role.EITHER, CareerStage(3)),
+        Candidate("lead", Role.MENTEE, CareerStage(5)),
+    ]
+    ticks = iter(range(0, 10_000, 60))  # a minute passes at every reading
+    with lp_path():
+        result = match(people, reference_date=ON, clock=lambda: float(next(ticks)))
+    s = result.summary
+    assert len(result.pairs) == 1 and not s.optimal and s.stopped_by == "time limit"
+    assert s.bound_pairs == 2  # each of the two rows could hold a pair, at most
+    assert any("stopped at its time limit (10 s)" in note for note in s.notes)
+    with lp_path():
+        timely = match(people, reference_date=ON, clock=lambda: 0.0)
+    assert timely.summary.optimal and timely.summary.stopped_by is None
+
+
+def test_the_gap_is_a_share_of_the_bound() -> None:
+    people = [
+        Candidate("m", Role.MENTOR, CareerStage(1)),
+        Candidate("x", Role.EITHER, CareerStage(3)),
+        Candidate("lead", Role.MENTEE, CareerStage(5)),
+    ]
+    s = match(people, reference_date=ON).summary
+    assert s.optimal and s.gap_percent == 0.0
+    unproven = replace(s, optimal=False, total_score=90.0, bound_score=100.0)
+    assert unproven.gap_percent == 10.0

@@ -85,3 +85,34 @@ def test_normalise_is_idempotent_and_valid_names_fit(name: str) -> None:
     if skill_name_error(name, taken_keys=set()) is None:
         assert 1 <= len(clean_skill_name(name)) <= SKILL_NAME_MAX
         assert len(key) <= SKILL_NAME_MAX
+
+
+def test_a_name_of_only_invisible_characters_is_refused() -> None:
+    for name in ("\u200b", " \u200b\u2060\ufeff ", "\u200d", "\u3164", "\u2800\ufe0f"):
+        assert skill_name_error(name, taken_keys=set()) == (
+            "That name is only invisible characters. Give the skill a name."
+        ), repr(name)
+    assert skill_name_error(" \t\n ", taken_keys=set()) == "Give the skill a name."
+
+
+def test_control_characters_in_a_name_are_refused_with_where_they_are() -> None:
+    for char in ("\x00", "\x1b", "\x07", "\x7f", "\x9b", "\ud800"):
+        problem = skill_name_error(f"AI{char} tools", taken_keys=set())
+        assert problem is not None and f"U+{ord(char):04X}" in problem and "“AI”" in problem
+    # Formerly collapsed into a space unseen: U+001F is a control, not whitespace.
+    assert skill_name_error("AI\x1ftools", taken_keys=set()) is not None
+
+
+def test_names_are_nfc_and_zero_width_free_so_look_alikes_are_one_skill() -> None:
+    assert clean_skill_name("Cafe\u0301\u200b chats") == "Café chats"
+    assert normalise_skill("CAFE\u0301 CHATS") == normalise_skill("café chats") == "café chats"
+    # Case-folding can decompose; the key is recomposed so both spellings meet.
+    assert normalise_skill("\u01f0") == normalise_skill("J\u030c") == "\u01f0"
+    taken = {normalise_skill("Café chats")}
+    assert "already" in (skill_name_error("Cafe\u0301\u2060 chats", taken_keys=taken) or "")
+
+
+def test_clean_category_matches_existing_spelling_through_the_rule() -> None:
+    existing = {"Café culture"}
+    assert clean_category("CAFE\u0301\u200b  culture", existing=existing) == "Café culture"
+    assert clean_category("\u200b") == ""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,3 +117,25 @@ def test_home_escapes_user_text() -> None:
     check_home(view)
     texts = block_texts(view)
     assert "<!channel>" not in texts and "<@U999>" not in texts and "<https://evil" not in texts
+
+
+def test_an_over_long_profile_section_is_cut_between_entities() -> None:
+    # Within the field limits, escaping can still pass 3000: 10 x 60 "&" is 3000 alone.
+    view = home_view(
+        person(membership(), teaches=tuple("&" * 60 for _ in range(10)), goals="<" * 500),
+        is_admin=False,
+    )
+    check_home(view)
+    profile = view["blocks"][1]["text"]["text"]
+    assert len(profile) <= 3000 and profile.endswith("…")
+    assert re.search(r"&(?!amp;|lt;|gt;)", profile) is None, "no entity cut in half"
+
+
+def test_stored_control_characters_are_never_echoed() -> None:
+    view = home_view(
+        person(membership(), department="Mark\x1beting\x07", goals="Grow\x00 fast"),
+        is_admin=False,
+    )
+    texts = block_texts(view)
+    assert "Marketing" in texts and "Grow fast" in texts
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", texts)

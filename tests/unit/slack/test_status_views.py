@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,12 +9,14 @@ from bot.slack import ids
 from bot.slack.forms import parse_view_metadata
 from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus
 from bot.slack.views.status import (
+    PROFILE_LINE_MAX,
     leave_done_message,
     leave_modal,
     not_enrolled_message,
     partner_deactivated_message,
     partner_left_message,
     pause_confirmation,
+    profile_line,
     resume_confirmation,
     status_message,
 )
@@ -183,3 +186,22 @@ def test_partner_notices_are_kind_and_safe() -> None:
         unnamed = build(partner_name=None, program_name="Pilot")
         check_message(unnamed)
         assert unnamed["text"].startswith("A change to your pairing in Pilot: Your partner")
+
+
+def test_profile_line_is_cut_before_escaping_and_stays_within_its_limit() -> None:
+    ampersands = PersonalStatus(
+        name="Sam",
+        career_stage=CareerStage.EARLY_CAREER,
+        department="&" * 80,
+        teaches=tuple("R&D " + "&" * 50 for _ in range(10)),
+        learns=("Q&A",),
+        memberships=(PILOT,),
+    )
+    line = profile_line(ampersands)
+    assert len(line) <= PROFILE_LINE_MAX and line.endswith("…")
+    assert re.search(r"&(?!amp;|lt;|gt;)", line) is None, "no entity cut in half"
+    short = profile_line(SAM)
+    assert short == (
+        "Early career · Marketing · shares TikTok for brands, AI tools for everyday work · "
+        "learning Stakeholder management"
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped inside the package as bot.migrations (see pyproject.toml)."""
