@@ -91,10 +91,10 @@ async def _forget_mentions(
             status=DeliveryStatus.DROPPED.value, last_error="names a person who erased their data"
         )
     )
+    # Every row naming them loses its payload, a row being sent right now too: its worker
+    # posts from its own copy and records only the outcome.
     await session.execute(
-        base.where(OutgoingMessageRow.status.in_(_DONE)).values(
-            payload={}, purged_at=func.coalesce(OutgoingMessageRow.purged_at, now)
-        )
+        base.values(payload={}, purged_at=func.coalesce(OutgoingMessageRow.purged_at, now))
     )
 
 
