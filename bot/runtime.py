@@ -31,6 +31,9 @@ class Runtime:
     admins: AdminDirectory
     _sweep: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
     _more_queued: bool = field(default=False, init=False, repr=False)
+    # Work done after an ack (a status reply through response_url) waits its turn here,
+    # so a burst of it never delays the acks that Slack needs within 3 seconds.
+    after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
 
     def deliver_soon(self) -> None:
         """Send what a handler just queued now, not at the next tick.

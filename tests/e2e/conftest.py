@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -80,3 +81,14 @@ async def serve(runtime: Runtime, router: CommandRouter | None = None) -> tuple[
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{port}"
+
+
+async def ask_status(app: RunningApp, user_id: str) -> dict[str, Any]:
+    """`/mentor status`: acked at once, answered through the command's response_url."""
+    url = app.fake.new_response_url()
+    response = await app.slack.command("status", user_id=user_id, response_url=url)
+    assert response.status == 200 and response.text == ""
+    response_id = url.rsplit("/", 1)[-1]
+    await app.fake.await_until(lambda: app.fake.responses(response_id))
+    reply: dict[str, Any] = app.fake.responses(response_id)[-1]
+    return reply

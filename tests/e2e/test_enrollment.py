@@ -26,7 +26,7 @@ from bot.db.tables import (
     StoryRow,
 )
 from bot.slack import ids
-from tests.e2e.conftest import ADMIN, MEMBER, RunningApp
+from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, ask_status
 from tests.support.slack_requests import (
     checkboxes_value,
     multi_static_value,
@@ -217,12 +217,12 @@ async def test_a_slow_slack_never_makes_views_open_miss_its_trigger(app: Running
 
 
 async def test_status_pause_resume(app: RunningApp) -> None:
-    not_yet = (await app.slack.command("status", user_id=MEMBER)).json()
+    not_yet = await ask_status(app, MEMBER)
     assert "/mentor join" in not_yet["text"]
 
     await enroll(app, MEMBER, role="mentor", stage="1",
                  teaches=await _some_skill(app), learns=[])  # fmt: skip
-    status = (await app.slack.command("status", user_id=MEMBER)).json()
+    status = await ask_status(app, MEMBER)
     assert status["response_type"] == "ephemeral" and "Reverse Mentoring" in status["text"]
 
     bad = (await app.slack.command("pause forever", user_id=MEMBER)).json()
@@ -325,7 +325,7 @@ async def test_leave_with_deletion_tells_the_partner_and_leaves_no_personal_row(
                      author_id=person.id, text="story", created_at=now),
         ])  # fmt: skip
 
-    status = (await app.slack.command("status", user_id=LEADER)).json()
+    status = await ask_status(app, LEADER)
     assert "paired with" in status["text"]
 
     await app.slack.command("leave", user_id=MEMBER)
@@ -381,7 +381,7 @@ async def test_leave_keeping_data(app: RunningApp) -> None:
     await app.slack.submit_view({}, user_id=MEMBER, view_id=view["id"])
     assert await count(app, PersonRow) == 1
     assert await count(app, MembershipRow, MembershipRow.status == "left") == 1
-    status = (await app.slack.command("status", user_id=MEMBER)).json()
+    status = await ask_status(app, MEMBER)
     assert "/mentor join" in status["text"]
 
 

@@ -17,7 +17,7 @@ from bot.jobs import run_decisions
 from bot.services.profiles import REFRESH_BATCH, refresh_unsynced_profiles
 from bot.slack import ids
 from bot.slack.views.models import ViewMetadata
-from tests.e2e.conftest import MEMBER, RunningApp
+from tests.e2e.conftest import MEMBER, RunningApp, ask_status
 from tests.e2e.test_enrollment import (
     LEADER,
     _pair_with,
@@ -78,7 +78,7 @@ async def user_change(app: RunningApp, user_id: str, event_id: str, **changes: A
 
 
 async def status_text(app: RunningApp, user_id: str) -> str:
-    return str((await app.slack.command("status", user_id=user_id)).json())
+    return str(await ask_status(app, user_id))
 
 
 # ---------------------------------------------------------------- point 9: unread profiles

@@ -25,9 +25,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         # with the event id): a first try that failed leaves none, so its retry runs. Here
         # a retry of an event already done is only skipped early.
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id:
-            if await is_event_handled(runtime.sessions, event_id=str(event_id)):
-                logger.info("event %s handled before; skipped", event_id)
-                return BoltResponse(status=200, body="")
+        if (
+            body.get("type") == "event_callback"
+            and event_id
+            and await is_event_handled(runtime.sessions, event_id=str(event_id))
+        ):
+            logger.info("event %s handled before; skipped", event_id)
+            return BoltResponse(status=200, body="")
         await next()
         return None

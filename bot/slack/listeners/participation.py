@@ -34,10 +34,14 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
     sessions = runtime.sessions
 
     async def handle_status(request: CommandRequest) -> None:
-        status = await get_personal_status(
-            sessions, team_id=request.team_id, user_id=request.user_id
-        )
-        await request.ack(status_message(status))
+        # Ack first, answer through response_url: the ack never waits on the database,
+        # so a busy database cannot push it past Slack's 3 seconds.
+        await request.ack()
+        async with runtime.after_ack:
+            status = await get_personal_status(
+                sessions, team_id=request.team_id, user_id=request.user_id
+            )
+            await request.respond(status_message(status))
 
     async def handle_pause(request: CommandRequest) -> None:
         weeks = parse_pause_weeks(request.args)
