@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,25 +19,6 @@ from tests.support.fake_slack import FakeSlack
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TEAM = "T0FAKE01"
 FAST = DeliveryPolicy(backoff_factor=0.01, backoff_cap=0.05)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        for n in range(1, 6):
-            slack.add_user(f"U00000{n}", name=f"user{n}")
-        yield slack
-
-
-@pytest.fixture
-def clock() -> ShiftedClock:
-    return ShiftedClock(T0)
-
-
-@pytest.fixture
-async def client(fake: FakeSlack) -> AsyncIterator[AsyncWebClient]:
-    client = AsyncWebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[])
-    yield client
 
 
 def deliverer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -19,24 +19,6 @@ from bot.db.tables import DeliveryHoldRow, OutgoingMessageRow
 from bot.delivery import TOKEN_SCOPE, Deliverer, DeliveryPolicy, SweepStats
 from tests.db.test_delivery import FAST, T0, TEAM, enqueue, rows
 from tests.support.fake_slack import Call, FakeSlack
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        for n in range(1, 6):
-            slack.add_user(f"U00000{n}", name=f"user{n}")
-        yield slack
-
-
-@pytest.fixture
-def clock() -> ShiftedClock:
-    return ShiftedClock(T0)
-
-
-@pytest.fixture
-async def client(fake: FakeSlack) -> AsyncIterator[AsyncWebClient]:
-    yield AsyncWebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[])
 
 
 async def next_due(sessions: Sessions) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,19 +21,6 @@ from bot.jobs import Jobs
 from bot.runtime import build_runtime
 from tests.db.test_delivery import FAST, T0, TEAM, enqueue, rows
 from tests.support.fake_slack import FakeSlack
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        for n in range(1, 6):
-            slack.add_user(f"U00000{n}", name=f"user{n}")
-        yield slack
-
-
-@pytest.fixture
-async def client(fake: FakeSlack) -> AsyncIterator[AsyncWebClient]:
-    yield AsyncWebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[])
 
 
 async def test_a_429_pause_written_by_one_deliverer_is_honoured_by_another_process(

@@ -6,10 +6,8 @@ Leases are set and judged by the database's clock; every worker here has its own
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
-import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,21 +27,8 @@ from tests.db.test_delivery import FAST, T0, TEAM, enqueue, rows
 from tests.support.fake_slack import FakeSlack
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        for n in range(1, 6):
-            slack.add_user(f"U00000{n}", name=f"user{n}")
-        yield slack
-
-
 def new_client(fake: FakeSlack) -> AsyncWebClient:
     return AsyncWebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[])
-
-
-@pytest.fixture
-async def client(fake: FakeSlack) -> AsyncIterator[AsyncWebClient]:
-    yield new_client(fake)
 
 
 async def test_posts_slower_than_the_lease_are_sent_once_by_two_sweepers(
