@@ -322,7 +322,7 @@ async def settle(timeout: float = 30.0) -> None:
     await asyncio.sleep(0.2)
 
 
-async def main(requests: int, people: int) -> None:
+async def main(requests: int, people: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         users = [user_id(n) for n in range(people)]
         for n, user in enumerate(users):
@@ -351,20 +351,28 @@ async def main(requests: int, people: int) -> None:
             ("mentorbot", "reply", ours_url, "status-reply"),
             ("mentorbot", "home", ours_url, "home"),
         )
-        results: dict[tuple[str, str, int], Result] = {}
-        for concurrency in (1, 50):
-            for app, label, target, kind in cases:
-                results[(app, label, concurrency)] = await measure(
-                    target, fake, watch, kind, users, requests=requests, concurrency=concurrency
-                )
-                await settle()  # work a case left after its acks must not weigh on the next
+        # Each case `rounds` times, interleaved, and the round with the median p99 kept:
+        # on a small shared machine one stray pause moves a p99 by 100 ms.
+        runs: dict[tuple[str, str, int], list[Result]] = defaultdict(list)
+        for _round in range(rounds):
+            for concurrency in (1, 50):
+                for app, label, target, kind in cases:
+                    result = await measure(
+                        target, fake, watch, kind, users, requests=requests, concurrency=concurrency
+                    )
+                    runs[(app, label, concurrency)].append(result)
+                    await settle()  # work a case left after its acks must not weigh on the next
+        results = {
+            case: sorted(found, key=lambda r: r.p99)[len(found) // 2]
+            for case, found in runs.items()
+        }
         await ours.cleanup()
         await bare.cleanup()
         await runtime.close()
     day = f"{datetime.now(UTC):%Y-%m-%d}"
     print(
         f"ack bench (sqlite), {requests} requests each, {people} people in {len(PROGRAMS)}"
-        f" programs, {day}"
+        f" programs, median p99 of {rounds} rounds, {day}"
     )
     for (app, label, concurrency), result in results.items():
         # The Home tab and the status reply each end with a call to Slack, as the bare
@@ -384,5 +392,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--people", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.people))
+    asyncio.run(main(args.requests, args.people, args.rounds))
