@@ -293,9 +293,12 @@ async def _tick(settings: Settings, *, at: datetime | None) -> None:
     finally:
         await runtime.close()
     stats = report.delivery
-    decided = ", ".join(f"{name} {count}" for name, count in report.decisions.items())
+    decided = ", ".join(
+        f"{name} {'FAILED (see log)' if count is None else count}"
+        for name, count in report.decisions.items()
+    )
     print(
         f"tick at {runtime.clock.now():%Y-%m-%dT%H:%M:%SZ}: {decided}; delivered {stats.sent}, "
         f"recovered {stats.recovered}, retrying {stats.retried + stats.rate_limited}, "
-        f"failed {stats.failed}"
+        f"held {stats.held}, failed {stats.failed}"
     )
