@@ -6,12 +6,14 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from bot.domain import MatchPriority, Role
 from bot.matching import explain
+from bot.matching.cells import Cells, Columns
 from bot.matching.model import (
     Candidate,
     ConstraintCost,
@@ -30,14 +32,10 @@ from bot.matching.scoring import (
     IntArray,
     Population,
     build_population,
-    eligible,
     hours_between,
-    hours_of,
     rule_masks,
     score,
     score_units,
-    score_units_in_place,
-    taught_counts,
 )
 from bot.matching.solve import Assignment, Deadline, solve
 
@@ -53,6 +51,10 @@ COST_CELLS = 1_000_000
 
 _MENTEE_ROLES = (Role.MENTEE, Role.EITHER)
 _MENTOR_ROLES = (Role.MENTOR, Role.EITHER)
+
+
+def _silent_progress(_phase: str, _done: float) -> None:
+    return None
 
 
 def match(
@@ -75,7 +77,7 @@ def match(
     """
     constraints = constraints or Constraints()
     weights = weights or Weights()
-    report = progress or _silent
+    report = progress or _silent_progress
     counts = Counter(c.id for c in candidates)
     if duplicates := sorted(i for i, n in counts.items() if n > 1):
         raise ValueError(f"duplicate candidate ids: {', '.join(duplicates)}")
@@ -91,10 +93,8 @@ def match(
     pins, notes = _pins(pop, constraints, left_out)
     round_ = _Round.build(pop, constraints, weights, pins)
     report("scoring", 0.0)
-    allowed_weights = round_.weight_matrix(progress=report)
-    report("solving", 0.0)
     deadline = None if clock is None else Deadline(clock, clock() + constraints.time_limit)
-    solved = round_.solve(allowed_weights, seed=seed, deadline=deadline)
+    solved = round_.solve(seed=seed, deadline=deadline, progress=report)
     report("solving", 1.0)
 
     pairs = [_pinned_pair(pop, weights, a, b) for a, b in pins]
@@ -106,17 +106,15 @@ def match(
     report("explaining", 0.5)
 
     paired = {p.mentor_id for p in pairs} | {p.mentee_id for p in pairs}
-    allowed = allowed_weights > 0
-    del allowed_weights  # the biggest array; free it before the re-solves
+    reasons = round_.why_unmatched(
+        [c.id for c in candidates if c.id not in paired and c.id not in left_out]
+    )
     unmatched = [
-        Unmatched(
-            c.id,
-            left_out[c.id] if c.id in left_out else round_.why_unmatched(c.id, allowed, paired),
-        )
+        Unmatched(c.id, left_out[c.id] if c.id in left_out else reasons[c.id])
         for c in candidates
         if c.id not in paired
     ]
-    costs = round_.constraint_costs(allowed, solved, seed=seed, clock=clock)
+    costs = round_.constraint_costs(solved, seed=seed, clock=clock)
     if costs is None:
         notes.append(
             "rule costs not computed: more than "
@@ -190,6 +188,15 @@ class _Objective:
             units += 1.0
         return units
 
+    def costs_in_place(self, units: FloatArray) -> FloatArray:
+        """`-weights(units)`, overwriting `units`: the costs the assignment minimises."""
+        if self.priority is MatchPriority.MOST_MATCHED:
+            np.subtract(-self.step, units, out=units)
+        else:
+            units *= -self.step
+            units -= 1.0
+        return units
+
     def units(self, weight: float) -> float:
         if self.priority is MatchPriority.MOST_MATCHED:
             return weight - self.step
@@ -229,6 +236,7 @@ class _Round:
     cols: IntArray  # people who may be a mentor
     capacity: IntArray  # mentees each column may still take
     objective: _Objective
+    cells: Cells
 
     @classmethod
     def build(
@@ -261,60 +269,97 @@ class _Round:
             np.array(cols, dtype=np.int64),
             capacity,
             objective,
+            Cells.build(pop, constraints, weights),
         )
 
+    @property
+    def bipartite(self) -> bool:
+        """Nobody may take both sides: one plain assignment solves the round."""
+        return len(np.intersect1d(self.rows, self.cols)) == 0
+
     def weight_matrix(
-        self, *, relax: Rule | None = None, progress: Progress = lambda _p, _d: None
+        self, *, relax: Rule | None = None, progress: Progress = _silent_progress
     ) -> FloatArray:
         """Assignment weight of every (row, column) pair; 0 where a rule forbids it."""
-        weights = np.zeros((len(self.rows), len(self.cols)))
-        if weights.size == 0:
-            return weights
-        step = max(1, BLOCK_CELLS // len(self.cols))
-        for start in range(0, len(self.rows), step):
-            block = self.rows[start : start + step]
-            taught = taught_counts(self.pop, block, self.cols)
-            hours = hours_of(self.pop, block, self.cols)
-            allowed = eligible(
-                self.pop,
-                block,
-                self.cols,
-                self.constraints,
+        weights = np.empty((len(self.rows), len(self.cols)))
+        if weights.size:
+            self._fill(
+                weights,
+                self.rows,
+                self.cells.columns(self.cols),
+                self.objective.weights_in_place,
                 relax=relax,
-                taught=taught,
-                hours=hours,
+                progress=progress,
             )
-            scores = score(self.pop, block, self.cols, self.weights, taught=taught, hours=hours)
-            del taught, hours
-            units = self.objective.weights_in_place(score_units_in_place(scores))
-            np.copyto(weights[start : start + step], units, where=allowed)  # 0 elsewhere
-            progress("scoring", min(1.0, (start + step) / len(self.rows)))
         return weights
+
+    def _fill(
+        self,
+        out: FloatArray,
+        rows: IntArray,
+        columns: Columns,
+        finish: Callable[[FloatArray], FloatArray],
+        *,
+        relax: Rule | None,
+        progress: Progress,
+        transposed: bool = False,
+    ) -> tuple[BoolArray, IntArray]:
+        """Write `finish(score units)` of rows × columns into `out` (columns × rows when
+        `transposed`), 0 where a rule forbids the pair, block by block; returns which
+        rows and which columns have an allowed pair.
+        """
+        n_rows, n_cols = len(rows), len(columns.people)
+        live_rows = np.zeros(n_rows, dtype=np.bool_)
+        per_col = np.zeros(n_cols, dtype=np.int64)
+        step = max(1, BLOCK_CELLS // max(n_cols, 1))
+        scratch = np.empty((min(step, n_rows), n_cols))  # reused by every block
+        spare = np.empty_like(scratch) if transposed else None
+        for start in range(0, n_rows, step):
+            stop = min(n_rows, start + step)
+            block = spare[: stop - start] if spare is not None else out[start:stop]
+            allowed = self.cells.units(
+                rows[start:stop], columns, block, relax=relax, scratch=scratch[: stop - start]
+            )
+            finish(block)
+            block *= allowed  # 0 where a rule forbids the pair
+            if transposed:
+                out[:, start:stop] = block.T
+            live_rows[start:stop] = allowed.any(axis=1)
+            per_col += allowed.sum(axis=0)
+            progress("scoring", stop / n_rows)
+        return live_rows, per_col
 
     def solve(
         self,
-        weights: FloatArray,
         *,
         seed: int,
+        relax: Rule | None = None,
         work_share: float = 1.0,
         deadline: Deadline | None = None,
+        progress: Progress = _silent_progress,
     ) -> _Solved:
-        """The best valid matching for `weights` (a weight_matrix)."""
-        allowed = weights > 0
-        live_rows = np.flatnonzero(allowed.any(axis=1))
-        per_col = allowed.sum(axis=0)  # allowed rows per column: `assign` sizes slots by it
-        live_cols = np.flatnonzero(per_col)
-        del allowed
-        if len(live_rows) == 0:
+        """The best valid matching of the round (with one rule relaxed, if given)."""
+        if self.bipartite:
+            return self._solve_seats(seed=seed, relax=relax, progress=progress)
+        rng = np.random.default_rng(seed)
+        row_order = rng.permutation(len(self.rows))  # the seeded order breaks ties
+        col_order = rng.permutation(len(self.cols))
+        # Written in that order: the search reads this matrix as it is, with no copy.
+        weights = np.empty((len(self.rows), len(self.cols)))
+        live, per_col = self._fill(
+            weights,
+            self.rows[row_order],
+            self.cells.columns(self.cols[col_order]),
+            self.objective.weights_in_place,
+            relax=relax,
+            progress=progress,
+        )
+        progress("solving", 0.0)
+        if not live.any():
             nothing = np.zeros(0, dtype=np.int64)
             return _Solved([], Assignment(nothing, nothing, 0.0, 0.0, True))
-        rng = np.random.default_rng(seed)
-        row_order = rng.permutation(live_rows)  # the seeded order breaks ties
-        col_order = rng.permutation(live_cols)
-        assignment = solve(
+        found = solve(
             weights,
-            row_order,
-            col_order,
             self.capacity[col_order],
             self.rows[row_order],
             self.cols[col_order],
@@ -322,44 +367,120 @@ class _Round:
             seed=seed,
             work_share=work_share,
             deadline=deadline,
-            allowed_per_col=per_col[col_order],
+            allowed_per_col=per_col,
         )
         pairs = [
-            (int(r), int(c), float(weights[r, c]))
-            for r, c in zip(assignment.rows, assignment.cols, strict=True)
+            (int(row_order[r]), int(col_order[c]), float(weights[r, c]))
+            for r, c in zip(found.rows, found.cols, strict=True)
         ]
+        assignment = replace(found, rows=row_order[found.rows], cols=col_order[found.cols])
         return _Solved(pairs, assignment)
 
-    def why_unmatched(self, person_id: str, allowed: BoolArray, paired: set[str]) -> str:
-        person = self.pop.index[person_id]
-        candidate = self.pop.candidates[person]
-        sides = []
-        as_mentee = np.flatnonzero(self.rows == person)
-        as_mentor = np.flatnonzero(self.cols == person)
-        if len(as_mentee):
-            eligible_cols = np.flatnonzero(allowed[as_mentee[0]])
-            sides.append(self._side_reason(person, "mentor", self.cols[eligible_cols], mentee=True))
-        if len(as_mentor):
-            eligible_rows = np.flatnonzero(allowed[:, as_mentor[0]])
-            sides.append(
-                self._side_reason(person, "mentee", self.rows[eligible_rows], mentee=False)
-            )
-        if not sides:
-            return f"no room for a leader (max_mentees {candidate.max_mentees})"
-        if len(sides) == 1:
-            return sides[0]
-        return f"as a leader, {sides[0]}; as a reverse mentor, {sides[1]}"
+    def _solve_seats(self, *, seed: int, relax: Rule | None, progress: Progress) -> _Solved:
+        """Nobody on both sides: one assignment over a cost matrix written in the
+        solver's layout (rows in a seeded order, one column per seat), block by block.
+
+        This is the round's only full-size array: no weight matrix beside it, no copy
+        for the solver (scipy solves a C-ordered float64 array with no more rows than
+        columns in place; with more rows it is written transposed).
+        """
+        rng = np.random.default_rng(seed)
+        row_order = rng.permutation(len(self.rows))  # the seeded order breaks ties
+        col_order = rng.permutation(len(self.cols))
+        seat_col = np.repeat(col_order, np.minimum(self.capacity[col_order], len(self.rows)))
+        n_rows, n_seats = len(row_order), len(seat_col)
+        transposed = n_rows > n_seats
+        cost = np.empty((n_seats, n_rows) if transposed else (n_rows, n_seats))
+        live_rows, per_seat = self._fill(
+            cost,
+            self.rows[row_order],
+            self.cells.columns(self.cols[seat_col]),
+            self.objective.costs_in_place,
+            relax=relax,
+            progress=progress,
+            transposed=transposed,
+        )
+        progress("solving", 0.0)
+        if transposed:
+            cost, kept_seats, kept_rows = _compact(cost, per_seat > 0, live_rows)
+        else:
+            cost, kept_rows, kept_seats = _compact(cost, live_rows, per_seat > 0)
+        if cost.size == 0:
+            nothing = np.zeros(0, dtype=np.int64)
+            return _Solved([], Assignment(nothing, nothing, 0.0, 0.0, True))
+        first, second = linear_sum_assignment(cost)
+        weights = -cost[first, second]
+        del cost
+        keep = weights > 0
+        if transposed:
+            first, second = second, first
+        rows = row_order[kept_rows[first[keep]]]
+        cols = seat_col[kept_seats[second[keep]]]
+        value = float(weights[keep].sum())
+        pairs = [
+            (int(r), int(c), float(w)) for r, c, w in zip(rows, cols, weights[keep], strict=True)
+        ]
+        return _Solved(pairs, Assignment(rows, cols, value, value, True))
+
+    def why_unmatched(self, person_ids: Sequence[str]) -> dict[str, str]:
+        """Why each of these people (in the round, unmatched) has no partner."""
+        people = np.array([self.pop.index[i] for i in person_ids], dtype=np.int64)
+        as_mentee = self._eligible_partners(people[np.isin(people, self.rows)], mentee=True)
+        as_mentor = self._eligible_partners(people[np.isin(people, self.cols)], mentee=False)
+        reasons = {}
+        for person_id, person in zip(person_ids, people.tolist(), strict=True):
+            sides = []
+            if person in as_mentee:
+                sides.append(self._side_reason(person, "mentor", *as_mentee[person], mentee=True))
+            if person in as_mentor:
+                sides.append(self._side_reason(person, "mentee", *as_mentor[person], mentee=False))
+            candidate = self.pop.candidates[person]
+            if not sides:
+                reasons[person_id] = f"no room for a leader (max_mentees {candidate.max_mentees})"
+            elif len(sides) == 1:
+                reasons[person_id] = sides[0]
+            else:
+                reasons[person_id] = f"as a leader, {sides[0]}; as a reverse mentor, {sides[1]}"
+        return reasons
+
+    def _eligible_partners(self, people: IntArray, *, mentee: bool) -> dict[int, tuple[int, int]]:
+        """Per person: (eligible partners on the other side, the first of them or -1)."""
+        if len(people) == 0:
+            return {}
+        found: dict[int, tuple[int, int]] = {}
+        if mentee and len(self.cols) == 0:
+            return {person: (0, -1) for person in people.tolist()}
+        if mentee:
+            columns = self.cells.columns(self.cols)
+            step = max(1, BLOCK_CELLS // max(len(self.cols), 1))
+            for start in range(0, len(people), step):
+                block = people[start : start + step]
+                allowed = self.cells.allowed(block, columns)
+                counts = allowed.sum(axis=1)
+                firsts = allowed.argmax(axis=1)
+                for person, count, first in zip(block.tolist(), counts, firsts, strict=True):
+                    found[person] = (int(count), int(self.cols[first]) if count else -1)
+            return found
+        columns = self.cells.columns(people)
+        counts = np.zeros(len(people), dtype=np.int64)
+        firsts = np.full(len(people), -1, dtype=np.int64)
+        step = max(1, BLOCK_CELLS // len(people))
+        for start in range(0, len(self.rows), step):
+            block = self.rows[start : start + step]
+            allowed = self.cells.allowed(block, columns)
+            here = allowed.any(axis=0) & (firsts < 0)
+            firsts[here] = block[allowed[:, here].argmax(axis=0)]
+            counts += allowed.sum(axis=0)
+        for person, count, first in zip(people.tolist(), counts, firsts, strict=True):
+            found[person] = (int(count), int(first))
+        return found
 
     def _side_reason(
-        self, person: int, other_side: str, partners: IntArray, *, mentee: bool
+        self, person: int, other_side: str, count: int, first: int, *, mentee: bool
     ) -> str:
-        if len(partners):
-            only = (
-                self.pop.candidates[int(partners[0])].display_name if len(partners) == 1 else None
-            )
-            return explain.taken_reason(
-                other_side=other_side, eligible=len(partners), only_name=only
-            )
+        if count:
+            only = self.pop.candidates[first].display_name if count == 1 else None
+            return explain.taken_reason(other_side=other_side, eligible=count, only_name=only)
         others = self.cols if mentee else self.rows
         others = others[others != person]
         me = np.array([person], dtype=np.int64)
@@ -379,10 +500,10 @@ class _Round:
         )
 
     def constraint_costs(
-        self, allowed: BoolArray, solved: _Solved, *, seed: int, clock: Clock | None = None
+        self, solved: _Solved, *, seed: int, clock: Clock | None = None
     ) -> tuple[ConstraintCost, ...] | None:
         """What each rule in force cost, by solving again without it (small inputs only)."""
-        if allowed.size > COST_CELLS:
+        if len(self.rows) * len(self.cols) > COST_CELLS:
             return None
         rules = [Rule.STAGE_GAP, Rule.MANAGER, Rule.PREVIOUS_PARTNER]
         if len(self.pop.excluded):
@@ -395,20 +516,43 @@ class _Round:
             rules.append(Rule.WORKING_HOURS)
         pairs, units = solved.totals(self.objective)
         costs = []
+        allowed = self._allowed_cells(None)
         for rule in rules:
-            relaxed = self.weight_matrix(relax=rule)
-            if np.count_nonzero(relaxed) == np.count_nonzero(allowed):
+            if self._allowed_cells(rule) == allowed:
                 costs.append(ConstraintCost(rule, 0, 0.0))  # it forbade nothing
                 continue
             # A quarter of the search budget each: four re-solves cost about one solve.
             share = 0.25 * self.constraints.time_limit
             deadline = None if clock is None else Deadline(clock, clock() + share)
-            again = self.solve(relaxed, seed=seed, work_share=0.25, deadline=deadline)
+            again = self.solve(relax=rule, seed=seed, work_share=0.25, deadline=deadline)
             more_pairs, more_units = again.totals(self.objective)
             costs.append(
                 ConstraintCost(rule, more_pairs - pairs, (more_units - units) / SCORE_UNITS)
             )
         return tuple(costs)
+
+    def _allowed_cells(self, relax: Rule | None) -> int:
+        if len(self.rows) == 0 or len(self.cols) == 0:
+            return 0
+        return int(self.cells.allowed(self.rows, self.cells.columns(self.cols), relax=relax).sum())
+
+
+def _compact(
+    cost: FloatArray, keep_rows: BoolArray, keep_cols: BoolArray
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """`cost[keep_rows][:, keep_cols]` as a C-ordered array in the same buffer (rows
+    and columns no rule allows only slow the solver); returns it and the kept positions.
+    """
+    rows, cols = np.flatnonzero(keep_rows), np.flatnonzero(keep_cols)
+    if len(rows) == cost.shape[0] and len(cols) == cost.shape[1]:
+        return cost, rows, cols
+    flat = cost.reshape(-1)
+    width = len(cols)
+    every_col = width == cost.shape[1]
+    for i, r in enumerate(rows.tolist()):
+        # Row i lands at or before row r's old place, never over a row not yet moved.
+        flat[i * width : (i + 1) * width] = cost[r] if every_col else cost[r, cols]
+    return flat[: len(rows) * width].reshape(len(rows), width), rows, cols
 
 
 def _pins(
@@ -462,7 +606,3 @@ def _pair(pop: Population, *, mentor: int, mentee: int, units: float, pinned: bo
         ),
         pinned=pinned,
     )
-
-
-def _silent(_phase: str, _done: float) -> None:
-    return None

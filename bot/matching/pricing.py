@@ -100,8 +100,9 @@ def first_pairs(
     """Keys of the first candidates: each row's `best` heaviest allowed pairs, each
     column's `best + capacity` heaviest, and `random` random allowed pairs per row.
 
-    The random ones matter: the heaviest pairs crowd onto popular mentors, and without
-    spread the first LP cannot match everyone, so its duals say little.
+    Spread matters: the heaviest pairs of the rows crowd onto popular mentors, and a
+    first LP that cannot match everyone has duals that say little; each column's own
+    heaviest pairs (and any random ones) give every mentor candidates.
     """
     n_rows, n_cols = weights.shape
     keys = []

@@ -73,8 +73,9 @@ def build_population(
     distinct_zones = list({z.key: z for z in zones}.values())
 
     skills: dict[str, int] = {}
-    teach_at = [(i, _code(skills, s)) for i, c in enumerate(candidates) for s in c.teaches]
-    want_at = [(i, _code(skills, s)) for i, c in enumerate(candidates) for s in c.wants]
+    codes: dict[str, int] = {}  # as typed -> code: the same few names recur a lot
+    teach_at = [(i, _code(skills, codes, s)) for i, c in enumerate(candidates) for s in c.teaches]
+    want_at = [(i, _code(skills, codes, s)) for i, c in enumerate(candidates) for s in c.wants]
     teach = _incidence(teach_at, len(candidates), len(skills))
     want = _incidence(want_at, len(candidates), len(skills))
 
@@ -283,5 +284,8 @@ def _both_orders(pairs: list[tuple[int, int]]) -> IntArray:
     return np.concatenate([forward, forward[:, ::-1]])
 
 
-def _code(skills: dict[str, int], skill: str) -> int:
-    return skills.setdefault(normalise_key(skill), len(skills))
+def _code(skills: dict[str, int], codes: dict[str, int], skill: str) -> int:
+    code = codes.get(skill)
+    if code is None:
+        code = codes[skill] = skills.setdefault(normalise_key(skill), len(skills))
+    return code

@@ -7,8 +7,6 @@ whether it proved it optimal (see its guarantee).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from bot.matching.assign import Assignment, FloatArray, IntArray, assign
@@ -19,8 +17,6 @@ __all__ = ["Assignment", "Deadline", "solve"]
 
 def solve(
     weights: FloatArray,
-    rows: IntArray,
-    cols: IntArray,
     capacity: IntArray,
     row_person: IntArray,
     col_person: IntArray,
@@ -31,20 +27,21 @@ def solve(
     deadline: Deadline | None = None,
     allowed_per_col: IntArray | None = None,
 ) -> Assignment:
-    """The best valid matching of `rows` to `cols` (positions into `weights`).
+    """The best valid matching of the rows of `weights` to its columns.
 
-    `capacity`, `row_person` and `col_person` are per entry of `cols` / `rows` /
-    `cols`; the returned positions index `weights`. Their order breaks ties.
-    `work_share` scales the search's work budget (`sides.LP_WORK`); `deadline` stops
-    it on the caller's clock. `allowed_per_col` (per entry of `cols`: allowed rows of
-    `rows`) saves counting them again.
+    `capacity`, `row_person` and `col_person` are per column / row / column; the
+    matrix's order breaks ties (the caller writes it in a seeded order, so no copy is
+    made here). `work_share` scales the search's work budget (`sides.LP_WORK`);
+    `deadline` stops it on the caller's clock. `allowed_per_col` (allowed rows per
+    column) saves counting them again.
     """
     if len(np.intersect1d(row_person, col_person)) == 0:
+        rows, cols = np.arange(weights.shape[0]), np.arange(weights.shape[1])
         matched_rows, matched_cols = assign(weights, rows, cols, capacity, allowed_per_col)
         value = float(weights[matched_rows, matched_cols].sum())
         return Assignment(matched_rows, matched_cols, value, value, True)
-    found = solve_sides(
-        weights[np.ix_(rows, cols)],
+    return solve_sides(
+        weights,
         capacity,
         row_person,
         col_person,
@@ -53,4 +50,3 @@ def solve(
         work_share=work_share,
         deadline=deadline,
     )
-    return replace(found, rows=rows[found.rows], cols=cols[found.cols])
