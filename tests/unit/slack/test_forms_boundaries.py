@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from bot.domain import CareerStage, Role
@@ -19,24 +17,12 @@ from bot.slack.forms import (
     parse_enrollment_draft,
     parse_pause_weeks,
     parse_reflection,
-    parse_skill_admin,
     parse_view_metadata,
 )
-from bot.slack.views.models import ProgramOption, SkillOption, ViewMetadata
+from bot.slack.views.models import ProgramOption, ViewMetadata
 
 from .blockkit import multi, radio, select, state, text
-from .test_forms import ENG, META, PILOT, good_values, parse
-
-ADMIN_SKILLS = [
-    SkillOption(1, "TikTok for brands", "Social media"),
-    SkillOption(2, "Prompt writing", "AI tools"),
-    SkillOption(3, "Fax etiquette", "Old ways", retired=True),
-]
-
-
-def admin(*parts: dict[str, Any]) -> SkillChanges | dict[str, str]:
-    return parse_skill_admin(state(*parts), program_id=7, skills=ADMIN_SKILLS)
-
+from .test_forms import ENG, META, PILOT, admin, good_values, parse
 
 # --- enrollment: every message, word for word ---------------------------------------
 

@@ -15,22 +15,10 @@ from bot.slack.forms import (
     SkillRename,
     parse_enrollment_draft,
     parse_reflection,
-    parse_skill_admin,
 )
-from bot.slack.views.models import SkillOption
 
 from .blockkit import select, state, text
-from .test_forms import META, good_values, parse
-
-ADMIN_SKILLS = [
-    SkillOption(1, "TikTok for brands", "Social media"),
-    SkillOption(2, "Prompt writing", "AI tools"),
-    SkillOption(3, "Fax etiquette", "Old ways", retired=True),
-]
-
-
-def admin(*parts: dict[str, Any]) -> SkillChanges | dict[str, str]:
-    return parse_skill_admin(state(*parts), program_id=7, skills=ADMIN_SKILLS)
+from .test_forms import META, admin, good_values, parse
 
 
 def add_error(lines: str) -> str:
