@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import Text, cast, delete, func, or_, select, update
@@ -78,23 +79,34 @@ async def _forget_mentions(
     """Messages to others that name the person: emptied, and dropped if not yet sent."""
     # Messages carry names escaped for mrkdwn, and payloads are stored as JSON text with
     # non-ASCII escaped: look for every form.
-    forms = {json_form for needle in needles if len(needle.strip()) >= 2
-             for form in (needle, escape(needle))
-             for json_form in (form, json.dumps(form)[1:-1])}  # fmt: skip
+    forms = sorted({json_form for needle in needles if len(needle.strip()) >= 2
+                    for form in (needle, escape(needle))
+                    for json_form in (form, json.dumps(form)[1:-1])})  # fmt: skip
     if not forms:
         return
+    # LIKE narrows the rows down (on SQLite it ignores case); the exact rule is a whole
+    # word, case kept, so erasing "Al" leaves "also" in someone else's message alone.
     payload = cast(OutgoingMessageRow.payload, Text)
-    naming = or_(*(payload.contains(form, autoescape=True) for form in sorted(forms)))
-    base = update(OutgoingMessageRow).where(OutgoingMessageRow.team_id == team_id, naming)
+    candidates = await session.execute(
+        select(OutgoingMessageRow.id, payload).where(
+            OutgoingMessageRow.team_id == team_id,
+            or_(*(payload.contains(form, autoescape=True) for form in forms)),
+        )
+    )
+    word = re.compile("|".join(rf"(?<!\w){re.escape(form)}(?!\w)" for form in forms))
+    naming = [row_id for row_id, text in candidates.all() if word.search(text or "")]
+    if not naming:
+        return
+    rows = update(OutgoingMessageRow).where(OutgoingMessageRow.id.in_(naming))
     await session.execute(
-        base.where(OutgoingMessageRow.status == DeliveryStatus.PENDING.value).values(
+        rows.where(OutgoingMessageRow.status == DeliveryStatus.PENDING.value).values(
             status=DeliveryStatus.DROPPED.value, last_error="names a person who erased their data"
         )
     )
     # Every row naming them loses its payload, a row being sent right now too: its worker
     # posts from its own copy and records only the outcome.
     await session.execute(
-        base.values(payload={}, purged_at=func.coalesce(OutgoingMessageRow.purged_at, now))
+        rows.values(payload={}, purged_at=func.coalesce(OutgoingMessageRow.purged_at, now))
     )
 
 

@@ -217,3 +217,30 @@ async def test_delivered_payloads_are_emptied_after_thirty_days_keeping_key_and_
     assert rows["old"].payload == {} and rows["old"].purged_at is not None
     assert rows["old"].status == DeliveryStatus.SENT.value and rows["old"].sent_ts
     assert rows["recent"].payload == {"text": "recent news"}
+
+
+async def test_erasure_leaves_other_messages_that_only_contain_the_name_as_part_of_a_word(
+    app: RunningApp,
+) -> None:
+    await _enroll_pair_and_history(app)
+    async with app.sessions() as session, session.begin():
+        leaver = await session.scalar(select(PersonRow).where(PersonRow.slack_user_id == LEAVER))
+        assert leaver is not None and leaver.name == "zeb"
+        later = app.clock.now() + timedelta(days=3)
+        for key, text in (("word", "Thanks zeb!"), ("part", "Zebra crossing at noon")):
+            await enqueue_message(session, team_id=leaver.team_id, key=key, channel=LEADER,
+                                  payload={"text": text}, due_at=later)  # fmt: skip
+    await app.slack.command("leave", user_id=LEAVER)
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.LEAVE_VIEW
+    )
+    view = app.fake.last_view_for(LEAVER)
+    assert view is not None
+    delete = {ids.LEAVE_DELETE.action_id: checkboxes_value([ids.LEAVE_DELETE_VALUE])}
+    await app.slack.submit_view({ids.LEAVE_DELETE.block_id: delete}, user_id=LEAVER,
+                                view_id=view["id"])  # fmt: skip
+    async with app.sessions() as session:
+        rows = {r.key: r for r in (await session.scalars(select(OutgoingMessageRow))).all()}
+    assert rows["word"].status == DeliveryStatus.DROPPED.value and rows["word"].payload == {}
+    assert rows["part"].status == DeliveryStatus.PENDING.value
+    assert rows["part"].payload == {"text": "Zebra crossing at noon"}
