@@ -134,3 +134,30 @@ def test_nobody_is_allowed_with_themself_even_with_the_stage_gap_relaxed() -> No
     for relax in (None, Rule.STAGE_GAP):
         assert not cells.units(me, cells.columns(me), out, relax=relax)[0, 0]
         assert not cells.allowed(me, cells.columns(me), relax=relax)[0, 0]
+
+
+def test_a_pair_sharing_a_frequent_and_a_rare_skill_counts_both() -> None:
+    # The frequent skill's count comes from the dense product and the rare one's is added
+    # to it from the sparse product, here a single entry each way (mentee wants it,
+    # mentor teaches it, nobody else): both must count, not one overwrite the other.
+    common = ("AI tools",)
+    people = [
+        Candidate("lead", Role.MENTEE, CareerStage(5), wants=("AI tools", "Excel")),
+        Candidate("mentor", Role.MENTOR, CareerStage(1), teaches=("AI tools", "Excel")),
+        Candidate("x", Role.EITHER, CareerStage(3), teaches=common, wants=common),
+        Candidate("y", Role.EITHER, CareerStage(3), teaches=common, wants=common),
+    ]
+    constraints = Constraints(min_shared_skills=2, min_overlap_hours=0.0)
+    pop = build_population(people, constraints, reference_date=ON)
+    # "AI tools": 3 teach × 3 want = 9 of 16 pairs, dense; "Excel": 1 × 1, rare.
+    cells = Cells.build(pop, constraints, Weights(), dense_share=0.25)
+    assert cells.want.dense.shape[1] == 1 and cells.want.rare.nnz == 1
+    everyone = np.arange(len(people), dtype=np.int64)
+    out = np.empty((len(people), len(people)))
+    allowed = cells.units(everyone, cells.columns(everyone), out)
+    assert np.array_equal(out, score_units(score(pop, everyone, everyone, Weights())))
+    assert np.array_equal(allowed, eligible(pop, everyone, everyone, constraints))
+    # Only the mentor teaches the lead both wishes (the rule asks for 2), for full
+    # learning points (both in UTC: full working-hours points too).
+    assert allowed[0].tolist() == [False, True, False, False]
+    assert out[0, 1] == score_units(np.array([Weights().learning + Weights().working_hours]))
