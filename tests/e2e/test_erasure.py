@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -101,10 +102,24 @@ async def _enroll_pair_and_history(app: RunningApp) -> int:
         await enqueue_message(session, team_id=team, key="note:test", channel=LEADER,
                               payload={"text": f"{people[LEAVER].name} said hi"},
                               due_at=now)  # fmt: skip
-    await app.runtime.deliverer.sweep()
+    app.runtime.deliver_soon()  # a sweep may already be sending: wait until it is recorded
+    await _until_sent(app, "note:test")
     assert any("said hi" in m.get("text", "") for m in app.fake.messages(f"D{LEADER}"))
     await _reflect(app)
     return pair.id
+
+
+async def _until_sent(app: RunningApp, key: str, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with app.sessions() as session:
+            status = await session.scalar(
+                select(OutgoingMessageRow.status).where(OutgoingMessageRow.key == key)
+            )
+        if status == DeliveryStatus.SENT.value:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{key} still {status}"
+        await asyncio.sleep(0.02)
 
 
 async def _reflect(app: RunningApp) -> None:
