@@ -92,3 +92,15 @@ async def ask_status(app: RunningApp, user_id: str) -> dict[str, Any]:
     await app.fake.await_until(lambda: app.fake.responses(response_id))
     reply: dict[str, Any] = app.fake.responses(response_id)[-1]
     return reply
+
+
+async def open_modal(app: RunningApp, subcommand: str, user_id: str, callback_id: str) -> Any:
+    """`/mentor <subcommand>` → the modal it opened, as Slack holds it once filled in."""
+    response = await app.slack.command(subcommand, user_id=user_id)
+    assert response.status == 200
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(user_id) or {}).get("callback_id") == callback_id
+    )
+    view = app.fake.last_view_for(user_id)
+    assert view is not None
+    return view

@@ -26,7 +26,7 @@ from bot.db.tables import (
     StoryRow,
 )
 from bot.slack import ids
-from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, ask_status
+from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, ask_status, open_modal
 from tests.support.slack_requests import (
     checkboxes_value,
     multi_static_value,
@@ -328,12 +328,7 @@ async def test_leave_with_deletion_tells_the_partner_and_leaves_no_personal_row(
     status = await ask_status(app, LEADER)
     assert "paired with" in status["text"]
 
-    await app.slack.command("leave", user_id=MEMBER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(MEMBER) or {}).get("callback_id") == ids.LEAVE_VIEW
-    )
-    view = app.fake.last_view_for(MEMBER)
-    assert view is not None
+    view = await open_modal(app, "leave", MEMBER, ids.LEAVE_VIEW)
     response = await app.slack.submit_view(
         {
             ids.LEAVE_DELETE.block_id: {
@@ -372,12 +367,7 @@ async def test_leave_with_deletion_tells_the_partner_and_leaves_no_personal_row(
 
 async def test_leave_keeping_data(app: RunningApp) -> None:
     await enroll(app, MEMBER, role="mentor", stage="1", teaches=await _some_skill(app), learns=[])
-    await app.slack.command("leave", user_id=MEMBER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(MEMBER) or {}).get("callback_id") == ids.LEAVE_VIEW
-    )
-    view = app.fake.last_view_for(MEMBER)
-    assert view is not None
+    view = await open_modal(app, "leave", MEMBER, ids.LEAVE_VIEW)
     await app.slack.submit_view({}, user_id=MEMBER, view_id=view["id"])
     assert await count(app, PersonRow) == 1
     assert await count(app, MembershipRow, MembershipRow.status == "left") == 1
@@ -456,12 +446,7 @@ async def test_admins_manage_skills_and_others_cannot(app: RunningApp) -> None:
     help_text = str((await app.slack.command("help", user_id=ADMIN)).json())
     assert "/mentor admin" in help_text
 
-    await app.slack.command("admin", user_id=ADMIN)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(ADMIN) or {}).get("callback_id") == ids.SKILLS_VIEW
-    )
-    view = app.fake.last_view_for(ADMIN)
-    assert view is not None
+    view = await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)
     before = await count(app, SkillRow)
     bad = await app.slack.submit_view(
         {ids.SKILLS_ADD.block_id: {ids.SKILLS_ADD.action_id: plain_value("Prompt writing")}},
@@ -555,12 +540,7 @@ async def test_a_catalogue_over_100_skills_switches_to_search(app: RunningApp) -
 async def test_admins_rename_and_retire_skills(app: RunningApp) -> None:
     [ai_tools] = await _some_skill(app)
     [prompting] = await skill_ids(app, "Prompt writing")
-    await app.slack.command("admin", user_id=ADMIN)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(ADMIN) or {}).get("callback_id") == ids.SKILLS_VIEW
-    )
-    view = app.fake.last_view_for(ADMIN)
-    assert view is not None
+    view = await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)
     values = {
         ids.SKILLS_RENAME.block_id: {ids.SKILLS_RENAME.action_id: static_value(ai_tools)},
         ids.SKILLS_NEW_NAME.block_id: {ids.SKILLS_NEW_NAME.action_id: plain_value("AI at work")},

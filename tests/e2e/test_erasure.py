@@ -22,7 +22,7 @@ from bot.delivery import enqueue_message
 from bot.domain import DeliveryStatus
 from bot.jobs import run_decisions
 from bot.slack import ids
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import RunningApp, open_modal
 from tests.e2e.test_enrollment import LEADER, _some_skill, count, enroll
 from tests.support.slack_requests import checkboxes_value, plain_value, static_value
 
@@ -123,12 +123,7 @@ async def _until_sent(app: RunningApp, key: str, timeout: float = 5.0) -> None:
 
 
 async def _reflect(app: RunningApp) -> None:
-    await app.slack.command("reflect", user_id=LEAVER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.REFLECT_VIEW
-    )
-    view = app.fake.last_view_for(LEAVER)
-    assert view is not None
+    view = await open_modal(app, "reflect", LEAVER, ids.REFLECT_VIEW)
     values: dict[str, Any] = {
         ids.REFLECT_LEARNED.block_id: {ids.REFLECT_LEARNED.action_id: plain_value(LEARNED)},
         ids.REFLECT_TAUGHT.block_id: {ids.REFLECT_TAUGHT.action_id: plain_value(TAUGHT)},
@@ -142,12 +137,7 @@ async def test_leave_with_deletion_leaves_nothing_that_names_the_person(app: Run
     pair_id = await _enroll_pair_and_history(app)
     assert await scan_all_text(app, SECRETS), "the scan must see the data before erasure"
 
-    await app.slack.command("leave", user_id=LEAVER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.LEAVE_VIEW
-    )
-    view = app.fake.last_view_for(LEAVER)
-    assert view is not None
+    view = await open_modal(app, "leave", LEAVER, ids.LEAVE_VIEW)
     delete = {ids.LEAVE_DELETE.action_id: checkboxes_value([ids.LEAVE_DELETE_VALUE])}
     response = await app.slack.submit_view(
         {ids.LEAVE_DELETE.block_id: delete}, user_id=LEAVER, view_id=view["id"]
@@ -177,12 +167,7 @@ async def test_leave_with_deletion_leaves_nothing_that_names_the_person(app: Run
 
 async def test_someone_who_left_keeping_their_data_can_delete_it_later(app: RunningApp) -> None:
     await _enroll_pair_and_history(app)
-    await app.slack.command("leave", user_id=LEAVER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.LEAVE_VIEW
-    )
-    view = app.fake.last_view_for(LEAVER)
-    assert view is not None
+    view = await open_modal(app, "leave", LEAVER, ids.LEAVE_VIEW)
     await app.slack.submit_view({}, user_id=LEAVER, view_id=view["id"])  # keep the data
     assert await count(app, PersonRow, PersonRow.slack_user_id == LEAVER) == 1
 
@@ -245,12 +230,7 @@ async def test_erasure_leaves_other_messages_that_only_contain_the_name_as_part_
         for key, text in (("word", "Thanks zeb!"), ("part", "Zebra crossing at noon")):
             await enqueue_message(session, team_id=leaver.team_id, key=key, channel=LEADER,
                                   payload={"text": text}, due_at=later)  # fmt: skip
-    await app.slack.command("leave", user_id=LEAVER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(LEAVER) or {}).get("callback_id") == ids.LEAVE_VIEW
-    )
-    view = app.fake.last_view_for(LEAVER)
-    assert view is not None
+    view = await open_modal(app, "leave", LEAVER, ids.LEAVE_VIEW)
     delete = {ids.LEAVE_DELETE.action_id: checkboxes_value([ids.LEAVE_DELETE_VALUE])}
     await app.slack.submit_view({ids.LEAVE_DELETE.block_id: delete}, user_id=LEAVER,
                                 view_id=view["id"])  # fmt: skip

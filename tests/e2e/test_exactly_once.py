@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 import bot.services.participation as participation
 from bot.db.tables import PairRow, PersonRow, ProcessedEventRow, ReflectionRow
 from bot.slack import ids
-from tests.e2e.conftest import MEMBER, RunningApp
+from tests.e2e.conftest import MEMBER, RunningApp, open_modal
 from tests.e2e.test_enrollment import LEADER, _pair_with, _some_skill, count, enroll
 from tests.support.slack_requests import plain_value
 
@@ -70,12 +70,7 @@ async def test_an_event_whose_first_try_failed_takes_effect_on_slacks_retry(
 
 async def test_a_reflection_submitted_again_is_stored_once(app: RunningApp) -> None:
     await enroll(app, MEMBER, role="mentor", stage="1", teaches=await _some_skill(app), learns=[])
-    await app.slack.command("reflect", user_id=MEMBER)
-    await app.fake.await_until(
-        lambda: (app.fake.last_view_for(MEMBER) or {}).get("callback_id") == ids.REFLECT_VIEW
-    )
-    view = app.fake.last_view_for(MEMBER)
-    assert view is not None
+    view = await open_modal(app, "reflect", MEMBER, ids.REFLECT_VIEW)
     values = {
         ids.REFLECT_LEARNED.block_id: {ids.REFLECT_LEARNED.action_id: plain_value("Loom tips")},
     }
