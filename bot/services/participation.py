@@ -56,8 +56,8 @@ async def get_personal_status(
 ) -> PersonalStatus | None:
     """The person's profile and programs as they should see them; None if unknown.
 
-    Three queries however many programs, partners and meetings: this answers inside
-    the ack of `/mentor status` and renders every Home tab.
+    Three queries however many programs, partners and meetings: it answers every
+    `/mentor status` and renders every Home tab.
     """
     async with reading(sessions) as session:
         person, memberships = await get_person_and_memberships(session, team_id, user_id)

@@ -239,3 +239,15 @@ async def test_erasure_leaves_other_messages_that_only_contain_the_name_as_part_
     assert rows["word"].status == DeliveryStatus.DROPPED.value and rows["word"].payload == {}
     assert rows["part"].status == DeliveryStatus.PENDING.value
     assert rows["part"].payload == {"text": "Zebra crossing at noon"}
+
+
+async def test_leave_for_someone_never_enrolled_says_so_in_the_modal_it_opened(
+    app: RunningApp,
+) -> None:
+    app.fake.add_user(LEAVER, name="zeb", real_name=REAL_NAME, tz="Europe/Berlin")
+    response = await app.slack.command("leave", user_id=LEAVER)
+    assert response.status == 200 and response.text == ""
+    await app.fake.await_until(
+        lambda: "not in a reverse mentoring program" in json.dumps(app.fake.last_view_for(LEAVER))
+    )
+    assert len(app.fake.calls_to("views.open")) == 1  # the trigger_id, spent at once

@@ -14,6 +14,7 @@ from bot.slack.forms import InputError, parse_leave, parse_pause_weeks, parse_vi
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.listeners.enrollment import open_enrollment
 from bot.slack.listeners.home import publish_home
+from bot.slack.modals import open_then_fill
 from bot.slack.views.help import Subcommand
 from bot.slack.views.status import (
     erase_modal,
@@ -27,6 +28,7 @@ from bot.slack.views.status import (
     status_message,
 )
 
+LEAVE_TITLE = "Leave the program"
 NOTHING_TO_RESUME = "You're not paused — check-ins are already on. 🙂"
 
 
@@ -72,18 +74,22 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
 
     async def handle_leave(request: CommandRequest) -> None:
         await request.ack()
-        status = await get_personal_status(
-            sessions, team_id=request.team_id, user_id=request.user_id
+
+        async def build() -> dict[str, Any]:
+            status = await get_personal_status(
+                sessions, team_id=request.team_id, user_id=request.user_id
+            )
+            current = status.current if status else ()
+            if current:
+                return leave_modal(current[0])
+            if status is not None:  # left earlier and kept their data: they may delete it
+                return erase_modal()
+            return notice_modal(not_enrolled_message(), title=LEAVE_TITLE)
+
+        # The trigger_id is spent at once; the database is read after (3 s, single use).
+        await open_then_fill(
+            request.client, trigger_id=request.trigger_id, title=LEAVE_TITLE, build=build
         )
-        current = status.current if status else ()
-        if status is not None and not current:
-            # Left earlier and kept their data: they may still delete it.
-            await request.client.views_open(trigger_id=request.trigger_id, view=erase_modal())
-            return
-        if not current:
-            await request.respond(not_enrolled_message())
-            return
-        await request.client.views_open(trigger_id=request.trigger_id, view=leave_modal(current[0]))
 
     router.add(
         Subcommand("status", "status", "your program, partner and next check-in"), handle_status
