@@ -55,20 +55,17 @@ class Runtime:
         """Let work still running finish (up to `grace` s), then close the database.
 
         Listeners go on after their ack (process_before_response=False) in tasks of their
-        own; a shutdown that closed the pool under them would cut a write in half.
+        own, and so does `deliver_soon`'s sweep; closing the pool under them would cut a
+        write in half.
         """
         current = asyncio.current_task()
         running = {t for t in asyncio.all_tasks() if t is not current and not t.done()}
-        if self._sweep is not None:
-            running.add(self._sweep)
         if running:
             _done, pending = await asyncio.wait(running, timeout=grace)
             if pending:
                 logging.getLogger(__name__).warning(
                     "%d task(s) still running at shutdown", len(pending)
                 )
-        if self._sweep is not None and self._sweep.done() and not self._sweep.cancelled():
-            self._sweep.exception()  # retrieved: logged by _log_failure already
         await self.engine.dispose()
 
 
