@@ -67,8 +67,23 @@ class RoundStatus(enum.StrEnum):
 
 
 class PairStatus(enum.StrEnum):
-    ACTIVE = "active"
+    DRAFT = "draft"  # in a round's preview: nobody has been told
+    PROPOSED = "proposed"  # confirmed, waiting for both people's private consent
+    ACTIVE = "active"  # introduced
+    DECLINED = "declined"  # one of them declined the proposal
+    EXPIRED = "expired"  # the proposal went unanswered
     ENDED = "ended"
+
+
+class ConsentAnswer(enum.StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class FitAnswer(enum.StrEnum):
+    GOOD = "good"
+    DECIDING = "deciding"
+    NOT_A_FIT = "not_a_fit"
 
 
 class CheckinAnswer(enum.StrEnum):

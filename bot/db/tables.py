@@ -30,7 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain import (
     CheckinAnswer,
+    ConsentAnswer,
     DeliveryStatus,
+    FitAnswer,
     MatchPriority,
     MembershipStatus,
     PairStatus,
@@ -115,6 +117,10 @@ class ProgramRow(Base):
         between("min_stage_gap", 0, 4),
         between("min_leader_stage", 1, 5),
         one_of("priority", MatchPriority),
+        between("min_shared_skills", 0, 100),
+        CheckConstraint("min_overlap_hours BETWEEN 0 AND 8", name="min_overlap_hours_range"),
+        CheckConstraint("match_time_limit > 0", name="match_time_limit_positive"),
+        between("consent_hours", 1, 720),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +137,17 @@ class ProgramRow(Base):
     weights: Mapped[dict[str, Any] | None]
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Matching rules (bot.matching.Constraints): a pair must teach the leader this many
+    # of their wants and share this many working hours; the `either` search's budget.
+    min_shared_skills: Mapped[int] = mapped_column(Integer, default=1)
+    min_overlap_hours: Mapped[float] = mapped_column(Float, default=1.0)
+    match_time_limit: Mapped[float] = mapped_column(Float, default=10.0)
+    # Rounds: pair at each round's start without a preview (admins get the summary);
+    # ask both people's private consent before the intro, and for how long.
+    pairs_automatically: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_hours: Mapped[int] = mapped_column(Integer, default=72)
+    stories_need_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -212,6 +229,9 @@ class MembershipRow(Base):
     paused_until: Mapped[datetime | None]
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
+    left_reason: Mapped[str | None] = mapped_column(Text)  # private: admins' reports only
+    # Asked for a no-fault re-match (fit check): the next round pairs them anew.
+    wants_rematch: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RoundRow(Base):
@@ -229,6 +249,11 @@ class RoundRow(Base):
     created_by: Mapped[str | None] = mapped_column(SLACK_ID)
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    # The admin's changes to the preview, by person id: {"pinned": [[mentor, mentee]],
+    # "excluded_pairs": [[a, b]], "excluded_people": [id]}; applied on every re-run.
+    adjustments: Mapped[dict[str, Any] | None]
+    # The preview's figures: counts, what each rule cost, notes (no private text).
+    summary: Mapped[dict[str, Any] | None]
 
 
 class PairRow(Base):
@@ -238,6 +263,10 @@ class PairRow(Base):
     __table_args__ = (
         UniqueConstraint("round_id", "mentor_id", "mentee_id"),
         one_of("status", PairStatus),
+        one_of("mentor_consent", ConsentAnswer, nullable=True),
+        one_of("mentee_consent", ConsentAnswer, nullable=True),
+        one_of("mentor_fit", FitAnswer, nullable=True),
+        one_of("mentee_fit", FitAnswer, nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -254,10 +283,67 @@ class PairRow(Base):
     shared_skills: Mapped[list[str]] = mapped_column(default=list)
     reasons: Mapped[list[str]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(8), default=PairStatus.ACTIVE.value)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # kept by an admin
     conversation_id: Mapped[str | None] = mapped_column(SLACK_ID)
     next_checkin_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # Consent (programs that ask for it): each answer is private to its author; a
+    # decline's reason is for admins only and never reaches the partner.
+    mentor_consent: Mapped[str | None] = mapped_column(String(8))  # ConsentAnswer
+    mentee_consent: Mapped[str | None] = mapped_column(String(8))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    consent_due_at: Mapped[datetime | None]  # the proposal expires then
+    consent_reminded_at: Mapped[datetime | None]
+    introduced_at: Mapped[datetime | None]
+    # Fit check: asked after the first meeting (or two weeks after the intro).
+    fit_due_at: Mapped[datetime | None]
+    mentor_fit: Mapped[str | None] = mapped_column(String(12))  # FitAnswer
+    mentee_fit: Mapped[str | None] = mapped_column(String(12))
+    # Round end: both must ask to continue for the pair to be kept in the next round.
+    mentor_continues: Mapped[bool | None]
+    mentee_continues: Mapped[bool | None]
+
+
+class RoundUnmatchedRow(Base):
+    """Someone a round left without a partner, and why (shown to admins, told kindly)."""
+
+    __tablename__ = "round_unmatched"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class RosterEntryRow(Base):
+    """One person of an HR roster imported into a program (§6 columns), by Slack user.
+
+    Enrolled people get their profile filled from it; the others are only listed
+    (an admin may invite them), never enrolled silently. Erased with the person.
+    """
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (
+        UniqueConstraint("program_id", "slack_user_id"),
+        one_of("role", Role, nullable=True),
+        between("career_stage", 1, 5, nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(SLACK_ID)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str | None] = mapped_column(String(8))
+    career_stage: Mapped[int | None] = mapped_column(Integer)
+    department: Mapped[str] = mapped_column(String(80), default="")
+    manager_slack_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    previous_partners: Mapped[list[str]] = mapped_column(default=list)  # Slack user ids
+    imported_at: Mapped[datetime]
+    invited_at: Mapped[datetime | None]
 
 
 class CheckinRow(Base):

@@ -18,7 +18,14 @@ from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
-from bot.db.tables import OutgoingMessageRow, PairRow, PersonRow, RoundRow, StoryRow
+from bot.db.tables import (
+    OutgoingMessageRow,
+    PairRow,
+    PersonRow,
+    RosterEntryRow,
+    RoundRow,
+    StoryRow,
+)
 from bot.domain import DeliveryStatus
 from bot.slack.text import escape
 
@@ -44,7 +51,7 @@ async def erase_person(session: AsyncSession, person: PersonRow, *, now: datetim
         await session.execute(
             update(PairRow)
             .where(PairRow.id.in_(pair_ids))
-            .values(reasons=[], shared_skills=[], conversation_id=None)
+            .values(reasons=[], shared_skills=[], conversation_id=None, decline_reason=None)
         )
         # A story about the pair needs both partners' consent; one has withdrawn it.
         await session.execute(delete(StoryRow).where(StoryRow.pair_id.in_(pair_ids)))
@@ -68,6 +75,23 @@ async def erase_person(session: AsyncSession, person: PersonRow, *, now: datetim
         .where(PersonRow.team_id == team_id, PersonRow.manager_slack_id == user_id)
         .values(manager_slack_id=None)
     )
+    # Imported rosters: their own entries go, and other entries forget them as a
+    # manager and as a previous partner.
+    await session.execute(
+        delete(RosterEntryRow).where(
+            RosterEntryRow.team_id == team_id, RosterEntryRow.slack_user_id == user_id
+        )
+    )
+    await session.execute(
+        update(RosterEntryRow)
+        .where(RosterEntryRow.team_id == team_id, RosterEntryRow.manager_slack_id == user_id)
+        .values(manager_slack_id=None)
+    )
+    for entry in await session.scalars(
+        select(RosterEntryRow).where(RosterEntryRow.team_id == team_id)
+    ):
+        if user_id in entry.previous_partners:
+            entry.previous_partners = [p for p in entry.previous_partners if p != user_id]
     await session.delete(person)
     await session.flush()
     logger.info("erased person %s (%d pairs kept as counts)", person.id, len(pair_ids))
