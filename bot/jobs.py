@@ -21,6 +21,7 @@ from bot.services.erasure import purge_delivered_payloads
 from bot.services.events import purge_processed_events
 from bot.services.participation import resume_due_pauses
 from bot.services.profiles import refresh_unsynced_profiles
+from bot.services.rounds import list_due_automatic_programs, run_automatic_round
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,28 @@ async def _refresh_profiles(runtime: Runtime, now: datetime) -> int:
     return report.done
 
 
+# --- Automatic pairing rounds (issue 9) ---------------------------------------------
+async def _automatic_rounds(runtime: Runtime, now: datetime) -> int:
+    """Programs that pair themselves, whose round is due: pair and confirm each (the
+    confirm is conditional, so a second process or tick confirms nothing twice)."""
+    done = 0
+    for program in await list_due_automatic_programs(runtime.sessions, now=now):
+        confirmed = await run_automatic_round(
+            runtime.sessions,
+            program=program,
+            admin_ids=runtime.settings.MENTORBOT_ADMIN_IDS,
+            now=now,
+        )
+        done += confirmed.round_ is not None
+    return done
+
+
 DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
     ("purge-payloads", _purge_payloads),
     ("refresh-profiles", _refresh_profiles),
+    ("automatic-rounds", _automatic_rounds),  # issue 9
 ]
 
 

@@ -33,7 +33,7 @@ def is_working_time(moment: datetime, zone: ZoneInfo, *, length: timedelta) -> b
     end = (moment + length).astimezone(zone)
     if start.weekday() >= 5 or start.date() != end.date():
         return False
-    return WORKDAY_START <= start.time() and end.time() <= WORKDAY_END
+    return start.time() >= WORKDAY_START and end.time() <= WORKDAY_END
 
 
 def _round_up(moment: datetime, step: timedelta) -> datetime:
@@ -78,6 +78,6 @@ def list_common_slots(
 
 
 def format_local(moment: datetime, zone_name: str) -> str:
-    """"Tue 1 Dec, 10:00 (Europe/Berlin)": a time as one zone's wall clock shows it."""
+    """ "Tue 1 Dec, 10:00 (Europe/Berlin)": a time as one zone's wall clock shows it."""
     local = moment.astimezone(get_zone(zone_name))
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} ({zone_name or 'UTC'})"

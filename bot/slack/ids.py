@@ -76,3 +76,32 @@ HOME_MANAGE_SKILLS = "home_manage_skills"
 ADMIN_ACTIONS = frozenset({HOME_MANAGE_SKILLS})
 ADMIN_OPTIONS = frozenset(ADMIN_SKILL_OPTION_ACTIONS)
 ADMIN_VIEWS = {SKILLS_VIEW: SKILLS_ADD.block_id}
+
+# --- Pairing rounds (`/mentor pair`, the Home "Preview the next round" button) --------
+# All admin-only (added to ADMIN_ACTIONS / ADMIN_VIEWS below). Button values carry a
+# program, round or pair id; they are untrusted and checked against the workspace.
+PAIR_PREVIEW_BUTTON = "admin_pair_preview"  # App Home button (programs helper renders it)
+ROUND_PROGRAM_VIEW = "round_program"  # which program to pair, when there are several
+ROUND_CHOOSE_PROGRAM = "round_choose_program"  # value: program id
+ROUND_PREVIEW_VIEW = "round_preview"  # submit = confirm the round
+ROUND_DONE_VIEW = "round_done"
+ROUND_PAGE = "round_page"  # value: page number
+ROUND_RERUN = "round_rerun"
+ROUND_PAIR_MENU = "round_pair_menu"  # overflow; option value "<kind>:<pair id>"
+ROUND_EXCLUDE_PERSON = InputId("round_exclude_person", "exclude_person")  # dispatches
+ROUND_ACTIONS = frozenset(
+    {
+        PAIR_PREVIEW_BUTTON,
+        ROUND_CHOOSE_PROGRAM,
+        ROUND_PAGE,
+        ROUND_RERUN,
+        ROUND_PAIR_MENU,
+        ROUND_EXCLUDE_PERSON.action_id,
+    }
+)
+ADMIN_ACTIONS = ADMIN_ACTIONS | ROUND_ACTIONS
+ADMIN_VIEWS = {
+    **ADMIN_VIEWS,
+    ROUND_PROGRAM_VIEW: ROUND_EXCLUDE_PERSON.block_id,
+    ROUND_PREVIEW_VIEW: ROUND_EXCLUDE_PERSON.block_id,
+}
