@@ -141,7 +141,6 @@ async def enqueue_round_notices(
                 )
             )
         )
-        .tuples()
         .all()
     )
     for row in unmatched:

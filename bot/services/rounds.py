@@ -260,7 +260,6 @@ async def _read_input(session: AsyncSession, program: ProgramRow, round_: RoundR
                 select(PersonRow.id, PersonRow.slack_user_id).where(PersonRow.id.in_(mentor_ids))
             )
         )
-        .tuples()
         .all()
     )
     for pair, mentee_slack in earlier:
