@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.tables import OutgoingMessageRow, PairRow, PersonRow, RoundRow
+from bot.db.tables import OutgoingMessageRow, PairRow, PersonRow, ProgramRow, RoundRow
 from bot.slack import ids
 from tests.db.test_rounds_service import GIVE_BACK, SKILL, count, leader, mentor, seed
 from tests.e2e.conftest import ADMIN, MEMBER, RunningApp
@@ -171,12 +171,14 @@ async def test_non_admins_are_refused_on_the_command_and_every_button_and_submis
     view = await open_preview(app)  # the admin's preview: the forger reuses its ids
     pair_id = pair_blocks(view)[0]["block_id"].removeprefix("pair_")
     app.fake.clear_calls()
+    pin = {
+        "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": f"pin:{pair_id}"}
+    }
     forged = [
         (ids.ROUND_RERUN, "1", "button", None),
         (ids.ROUND_PAGE, "1", "button", None),
         (ids.ROUND_CHOOSE_PROGRAM, "1", "button", None),
-        (ids.ROUND_PAIR_MENU, None, "overflow",
-         {"selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": f"pin:{pair_id}"}}),
+        (ids.ROUND_PAIR_MENU, None, "overflow", pin),
         (ids.ROUND_EXCLUDE_PERSON.action_id, None, "users_select", {"selected_user": MENTORS[0]}),
     ]  # fmt: skip
     for action_id, value, kind, fields in forged:
@@ -228,8 +230,6 @@ async def test_the_channel_announcement_has_counts_and_no_private_detail(app: Ru
 async def test_several_programs_ask_which_one_first(app: RunningApp) -> None:
     program_id = await setup(app)
     async with app.sessions() as session, session.begin():
-        from bot.db.tables import ProgramRow
-
         other = ProgramRow(
             team_id=app.fake.team_id, name="Second program", created_at=app.clock.now(),
             updated_at=app.clock.now(),
@@ -249,3 +249,35 @@ async def test_several_programs_ask_which_one_first(app: RunningApp) -> None:
         app, chooser["id"], lambda v: v.get("callback_id") == ids.ROUND_PREVIEW_VIEW
     )
     assert len(shown_pairs(view)) == 2
+
+
+async def test_a_large_round_pages_twenty_pairs_at_a_time_within_slacks_limits(
+    app: RunningApp,
+) -> None:
+    members = []
+    for n in range(45):
+        members += [mentor(f"U0M{n:04d}"), leader(f"U0L{n:04d}")]
+    members.append(leader("U0LALONE1", tz="Pacific/Kiritimati"))
+    for member in members:
+        app.fake.add_user(member.slack_id, name=member.slack_id.lower(), tz=member.tz)
+    await seed(app.sessions, members, team_id=app.fake.team_id, now=app.clock.now())
+    view = await open_preview(app)
+    assert len(view["blocks"]) <= 100 and len(pair_blocks(view)) == 20
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
+    header = view["blocks"][0]["text"]["text"]
+    assert "45 pairs" in header and "1 without a partner" in header
+    nav = [b for b in view["blocks"] if b.get("block_id") == "round_next"]
+    assert nav and nav[0]["elements"][0]["value"] == "1"
+    await app.slack.action(ids.ROUND_PAGE, "1", user_id=ADMIN, view_id=view["id"])
+    page = await wait_for_view(
+        app, view["id"], lambda v: "Pairs 21–40 of 45" in json.dumps(v, ensure_ascii=False)
+    )
+    assert len(pair_blocks(page)) == 20
+    assert not shown_pairs(page) & shown_pairs(view)
+
+    await confirm(app, page)
+    await app.fake.await_until(lambda: app.fake.messages("DU0LALONE1"), timeout=10)
+    [note] = app.fake.messages("DU0LALONE1")
+    text = json.dumps(note)
+    assert "No partner for you" in text and "next round starts" in text
+    assert "<@" not in text, "nobody else is named"
