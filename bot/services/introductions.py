@@ -140,8 +140,7 @@ async def enqueue_round_notices(
                     MembershipRow.person_id.in_(list(people)),
                 )
             )
-        )
-        .all()
+        ).all()
     )
     for row in unmatched:
         person = people.get(row.person_id)

@@ -259,8 +259,7 @@ async def _read_input(session: AsyncSession, program: ProgramRow, round_: RoundR
             await session.execute(
                 select(PersonRow.id, PersonRow.slack_user_id).where(PersonRow.id.in_(mentor_ids))
             )
-        )
-        .all()
+        ).all()
     )
     for pair, mentee_slack in earlier:
         mentor = mentor_slack[pair.mentor_id]

@@ -92,7 +92,7 @@ async def seed(
                     role=m.role,
                     max_mentees=1,
                     joined_at=now,
-                )  # fmt: skip
+                )
             )
             for kind, names in (("teach", m.teaches), ("learn", m.learns)):
                 session.add_all(
@@ -247,10 +247,10 @@ async def test_a_200_pair_round_under_rate_limits_delivers_every_intro_exactly_o
 ) -> None:
     members: list[Member] = []
     for n in range(200):
-        m, l = f"U{n:03d}MENT", f"U{n:03d}LEAD"
+        m, lead = f"U{n:03d}MENT", f"U{n:03d}LEAD"
         fake.add_user(m, name=f"m{n}")
-        fake.add_user(l, name=f"l{n}", tz="America/New_York")
-        members += [mentor(m), leader(l, tz="America/New_York")]
+        fake.add_user(lead, name=f"l{n}", tz="America/New_York")
+        members += [mentor(m), leader(lead, tz="America/New_York")]
     fake.add_channel("C0PROGRAM", "mentoring")
     program_id = await seed(sessions, members, channel_id="C0PROGRAM")
     round_ = await preview_round(
