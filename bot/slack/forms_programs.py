@@ -146,8 +146,8 @@ def _read_date(
     return day
 
 
-def _read_channel(values: object) -> str | bool | None:
-    """The picked channel id, None when none, False when the pick is not a channel."""
+def _read_channel(values: object, errors: FormErrors) -> str | None:
+    """The picked channel id; None when none, or when the pick is not a channel (an error)."""
     element = values.get(ids.PROGRAM_CHANNEL.block_id) if isinstance(values, Mapping) else None
     picked = None
     if isinstance(element, Mapping):
@@ -158,7 +158,8 @@ def _read_channel(values: object) -> str | bool | None:
         return None
     if isinstance(picked, str) and _CHANNEL.fullmatch(picked):
         return picked
-    return False
+    errors[ids.PROGRAM_CHANNEL.block_id] = "Pick a channel (not a direct message)."
+    return None
 
 
 def parse_program_form(
@@ -192,9 +193,7 @@ def parse_program_form(
             f"Keep the objectives to {OBJECTIVES_MAX} characters — they go into every intro."
         )
 
-    channel = _read_channel(values)
-    if channel is False:
-        errors[ids.PROGRAM_CHANNEL.block_id] = "Pick a channel (not a direct message)."
+    channel = _read_channel(values, errors)
     cadence = _read_choice(
         values,
         ids.PROGRAM_CADENCE,
@@ -274,7 +273,6 @@ def parse_program_form(
         or shared_skills is None
         or overlap is None
         or consent_hours is None
-        or channel is False
     ):
         return errors
     return ProgramSettings(

@@ -97,7 +97,7 @@ class ProgramSummary:
     # Program management (the admin's Home view):
     is_open: bool = True
     cadence_days: int = 14
-    next_round_at: datetime | None = None  # None: not scheduled
+    next_round_on: date | None = None  # None: not scheduled yet
     current_round: RoundOverview | None = None
     matched: int = 0  # pairs introduced (active) in the current round
     met: int = 0  # pairs of the current round that met at least once
