@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -55,7 +55,7 @@ _JOIN_ERRORS = {
 }
 
 
-def _earliest_today(runtime: Runtime) -> Any:
+def _earliest_today(runtime: Runtime) -> date:
     """The earliest calendar date anywhere on Earth now (UTC−12): a start date on it is
     not "in the past" for any admin, whatever their zone."""
     return (runtime.clock.now() - timedelta(hours=12)).date()
