@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
 from bot.db.programs import DEFAULT_PROGRAM_NAME, get_or_create_default_program
@@ -459,3 +461,32 @@ async def test_a_non_admin_home_shows_no_admin_part(app: RunningApp) -> None:
     assert "Program admin" not in texts and "AI Pilot" not in texts
     for admin_action in (ids.HOME_MANAGE_PROGRAMS, ids.PAIR_PREVIEW_BUTTON, ids.HOME_MANAGE_SKILLS):
         assert admin_action not in texts
+
+
+# --- the fake speaks Slack's conversations.join / conversations.info ------------------
+
+
+async def test_the_fake_answers_conversations_join_and_info_as_slack_does(
+    app: RunningApp,
+) -> None:
+    client = AsyncWebClient(token=app.fake.token, base_url=app.fake.base_url, retry_handlers=[])
+    joined = await client.conversations_join(channel=PUBLIC)
+    assert joined["channel"]["is_member"] is True and "warning" not in joined.data
+    again = await client.conversations_join(channel=PUBLIC)
+    assert again["warning"] == "already_in_channel"
+    assert again["response_metadata"] == {"warnings": ["already_in_channel"]}
+    for channel, error in (
+        (PRIVATE, "method_not_supported_for_channel_type"),
+        (ARCHIVED, "is_archived"),
+        ("C0NOWHERE", "channel_not_found"),
+        (f"D{MEMBER}", "method_not_supported_for_channel_type"),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            await client.conversations_join(channel=channel)
+        assert refused.value.response["error"] == error, channel
+    with pytest.raises(SlackApiError) as hidden:
+        await client.conversations_info(channel=PRIVATE)  # the bot is not in it
+    assert hidden.value.response["error"] == "channel_not_found"
+    app.fake.add_channel(PRIVATE, "leaders-only", bot_member=True, private=True)
+    info = await client.conversations_info(channel=PRIVATE)
+    assert (info["channel"]["is_private"], info["channel"]["is_member"]) == (True, True)

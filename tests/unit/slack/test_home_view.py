@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.domain import CareerStage, MembershipStatus, Role
+from bot.domain import CareerStage, MembershipStatus, Role, RoundStatus
 from bot.slack import ids
 from bot.slack.views.home import home_view
-from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus, ProgramSummary
+from bot.slack.views.models import (
+    MembershipSummary,
+    Partner,
+    PersonalStatus,
+    ProgramSummary,
+    RoundOverview,
+)
 
 from .blockkit import block_texts, check_home, walk
 
@@ -147,11 +153,6 @@ def test_stored_control_characters_are_never_echoed() -> None:
 
 
 def test_admin_home_shows_each_program_its_round_counts_and_actions() -> None:
-    from datetime import date, timedelta
-
-    from bot.domain import RoundStatus
-    from bot.slack.views.models import RoundOverview
-
     running = ProgramSummary(
         id=3, name="AI Pilot", members=14, paused=2, skills=20, is_open=False, cadence_days=30,
         next_round_on=date(2026, 3, 2),
