@@ -38,7 +38,7 @@ from bot.slack.views.programs import TITLE, program_form_modal, program_list_mod
 logger = logging.getLogger(__name__)
 
 NO_PROGRAM = "That program no longer exists. Close this and open `/mentor admin` again."
-JOIN_WITHIN = 1.5  # seconds: the join happens before the submission's 3-second ack
+JOIN_WITHIN = 1.0  # seconds, per call: join (and info) run before the 3-second ack
 
 # What Slack's conversations.join errors mean to the admin (SLACK_NOTES; method docs).
 _PRIVATE = (
