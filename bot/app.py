@@ -29,6 +29,7 @@ from bot.slack.listeners import (
     skills,
     workspace,
 )
+from bot.slack.listeners import programs as program_admin  # program management (issue 9)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
 from bot.slack.modals import apology_modal
 
@@ -97,6 +98,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     home.register(app, runtime)
     workspace.register(app, runtime)
     round_listeners.register(app, runtime, router)  # pairing rounds (issue 9)
+    program_admin.register(app, runtime, router)  # program management (issue 9)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app

@@ -10,8 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import DEFAULT_CATALOGUE, normalise_skill
-from bot.db.tables import MembershipRow, ProgramRow, SkillRow, WorkspaceRow
-from bot.domain import MembershipStatus
+from bot.db.tables import (
+    MeetingRow,
+    MembershipRow,
+    PairRow,
+    ProgramRow,
+    RoundRow,
+    SkillRow,
+    WorkspaceRow,
+)
+from bot.domain import MembershipStatus, PairStatus, RoundStatus
 
 DEFAULT_PROGRAM_NAME = "Reverse Mentoring"
 DEFAULT_OBJECTIVES = (
@@ -65,9 +73,15 @@ async def _create_default_program(
     )
     session.add(program)
     await session.flush()
+    await add_default_skills(session, program, now=now)
+    return program
+
+
+async def add_default_skills(session: AsyncSession, program: ProgramRow, *, now: datetime) -> None:
+    """The starter skill catalogue, for a program that has none yet."""
     session.add_all(
         SkillRow(
-            team_id=team_id,
+            team_id=program.team_id,
             program_id=program.id,
             name=name,
             name_key=normalise_skill(name),
@@ -78,7 +92,6 @@ async def _create_default_program(
         for name in names
     )
     await session.flush()
-    return program
 
 
 async def list_open_programs(session: AsyncSession, team_id: str) -> list[ProgramRow]:
@@ -140,3 +153,104 @@ async def list_open_programs_with_counts(
         .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
     )
     return [ProgramCounts(p, int(m), int(paused), int(k)) for p, m, paused, k in rows.all()]
+
+
+# --- program management (`/mentor admin`, the admin's Home) -------------------------
+
+
+async def list_programs(session: AsyncSession, team_id: str) -> list[ProgramRow]:
+    """Every program of the workspace, open or closed: the default first, then by name."""
+    rows = await session.scalars(
+        select(ProgramRow)
+        .where(ProgramRow.team_id == team_id)
+        .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class RoundCounts:
+    round: RoundRow
+    matched: int  # pairs introduced and going (active)
+    met: int  # pairs of the round (active or ended) with a meeting recorded
+    awaiting_consent: int  # pairs proposed, waiting for consent
+
+
+@dataclass(frozen=True)
+class ProgramOverviewRows:
+    program: ProgramRow
+    enrolled: int  # memberships active or paused
+    paused: int
+    skills: int  # not retired
+    current: RoundCounts | None
+
+
+async def list_program_overviews(
+    session: AsyncSession, team_id: str, *, now: datetime
+) -> list[ProgramOverviewRows]:
+    """Every program with its counts and current round, in three queries however many.
+
+    The current round is the latest one not cancelled that has not ended by `now`.
+    """
+
+    def count(
+        row: type[MembershipRow | SkillRow], *where: ColumnElement[bool]
+    ) -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .select_from(row)
+            .where(row.program_id == ProgramRow.id, *where)
+            .correlate(ProgramRow)
+            .scalar_subquery()
+        )
+
+    current = (MembershipStatus.ACTIVE.value, MembershipStatus.PAUSED.value)
+    programs = (
+        await session.execute(
+            select(
+                ProgramRow,
+                count(MembershipRow, MembershipRow.status.in_(current)),
+                count(MembershipRow, MembershipRow.status == MembershipStatus.PAUSED.value),
+                count(SkillRow, SkillRow.retired.is_(False)),
+            )
+            .where(ProgramRow.team_id == team_id)
+            .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
+        )
+    ).all()
+    rounds = await session.scalars(
+        select(RoundRow).where(
+            RoundRow.team_id == team_id,
+            RoundRow.status != RoundStatus.CANCELLED.value,
+            RoundRow.ends_at > now,
+        )
+    )
+    latest: dict[int, RoundRow] = {}
+    for row in rounds:
+        if row.program_id not in latest or row.number > latest[row.program_id].number:
+            latest[row.program_id] = row
+    counts: dict[int, tuple[int, int, int]] = {}
+    if latest:
+        met = select(MeetingRow.id).where(MeetingRow.pair_id == PairRow.id).exists()
+        met_status = PairRow.status.in_((PairStatus.ACTIVE.value, PairStatus.ENDED.value))
+        rows = await session.execute(
+            select(
+                PairRow.round_id,
+                func.count().filter(PairRow.status == PairStatus.ACTIVE.value),
+                func.count().filter(met_status, met),
+                func.count().filter(PairRow.status == PairStatus.PROPOSED.value),
+            )
+            .where(PairRow.round_id.in_([r.id for r in latest.values()]))
+            .group_by(PairRow.round_id)
+        )
+        counts = {round_id: (int(a), int(m), int(p)) for round_id, a, m, p in rows.all()}
+    overviews = []
+    for program, enrolled, paused, skills in programs:
+        round_row = latest.get(program.id)
+        current_round = None
+        if round_row is not None:
+            matched, met_count, proposed = counts.get(round_row.id, (0, 0, 0))
+            current_round = RoundCounts(round_row, matched, met_count, proposed)
+        overviews.append(
+            ProgramOverviewRows(program, int(enrolled), int(paused), int(skills), current_round)
+        )
+    return overviews

@@ -105,3 +105,45 @@ ADMIN_VIEWS = {
     ROUND_PROGRAM_VIEW: ROUND_EXCLUDE_PERSON.block_id,
     ROUND_PREVIEW_VIEW: ROUND_EXCLUDE_PERSON.block_id,
 }
+
+# --- Program management (`/mentor admin`, Home "Manage programs") -----------------
+# One modal: the list of programs, replaced in place by a program's form (views.update),
+# and by the list again once the form is saved. Both callback ids are admin views.
+PROGRAMS_VIEW = "programs_admin"  # the list; it has no inputs
+PROGRAM_EDIT_VIEW = "program_edit"
+PROGRAM_NEW = "program_new"  # button in the list
+PROGRAM_EDIT = "program_edit_button"  # button per program in the list; value: program id
+HOME_MANAGE_PROGRAMS = "home_manage_programs"  # Home button: opens the list
+
+PROGRAM_NAME = InputId("program_name", "name")
+PROGRAM_OBJECTIVES = InputId("program_objectives", "objectives")
+PROGRAM_CHANNEL = InputId("program_channel", "channel")  # conversations_select
+PROGRAM_CADENCE = InputId("program_cadence", "cadence")
+PROGRAM_ROUND_WEEKS = InputId("program_round_weeks", "round_weeks")
+PROGRAM_STARTS_ON = InputId("program_starts_on", "starts_on")  # datepicker
+PROGRAM_OPEN = InputId("program_open", "is_open")  # radio: open / closed
+PROGRAM_PRIORITY = InputId("program_priority", "priority")
+PROGRAM_WEIGHT_LEARNING = InputId("program_weight_learning", "learning")
+PROGRAM_WEIGHT_GIVING_BACK = InputId("program_weight_giving_back", "giving_back")
+PROGRAM_WEIGHT_CROSS_DEPARTMENT = InputId("program_weight_cross_department", "cross_department")
+PROGRAM_WEIGHT_WORKING_HOURS = InputId("program_weight_working_hours", "working_hours")
+PROGRAM_STAGE_GAP = InputId("program_stage_gap", "min_stage_gap")
+PROGRAM_SHARED_SKILLS = InputId("program_shared_skills", "min_shared_skills")
+PROGRAM_OVERLAP_HOURS = InputId("program_overlap_hours", "min_overlap_hours")
+PROGRAM_RULES = InputId("program_rules", "rules")  # checkboxes: the yes/no settings
+PROGRAM_CONSENT_HOURS = InputId("program_consent_hours", "consent_hours")
+# PROGRAM_RULES option values, one per yes/no column of `programs`.
+PROGRAM_RULE_AUTOMATIC = "pairs_automatically"
+PROGRAM_RULE_CONSENT = "consent_required"
+PROGRAM_RULE_STORY_APPROVAL = "stories_need_approval"
+
+ADMIN_ACTIONS = ADMIN_ACTIONS | {
+    PROGRAM_NEW,
+    PROGRAM_EDIT,
+    HOME_MANAGE_PROGRAMS,
+}
+ADMIN_VIEWS = {
+    **ADMIN_VIEWS,
+    PROGRAMS_VIEW: PROGRAM_NAME.block_id,  # no inputs: a forged submission is refused
+    PROGRAM_EDIT_VIEW: PROGRAM_NAME.block_id,
+}

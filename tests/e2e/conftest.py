@@ -16,6 +16,7 @@ from bot.config import load_settings
 from bot.db.engine import Sessions
 from bot.delivery import DeliveryPolicy
 from bot.runtime import Runtime, build_runtime
+from bot.slack import ids
 from bot.slack.listeners.commands import CommandRouter
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SlackRequester
@@ -104,3 +105,13 @@ async def open_modal(app: RunningApp, subcommand: str, user_id: str, callback_id
     view = app.fake.last_view_for(user_id)
     assert view is not None
     return view
+
+
+async def open_skills_admin(app: RunningApp, user_id: str, program_id: int | None = None) -> Any:
+    """Home "Manage skills" → the skill admin modal (`/mentor admin` opens programs)."""
+    value = str(program_id) if program_id is not None else None
+    await app.slack.action(ids.HOME_MANAGE_SKILLS, value, user_id=user_id, view_id="V0HOME0000")
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(user_id) or {}).get("callback_id") == ids.SKILLS_VIEW
+    )
+    return app.fake.last_view_for(user_id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.db.tables import MembershipRow, PersonRow, ReflectionRow, SkillRow
 from bot.slack import ids
-from tests.e2e.conftest import ADMIN, MEMBER, RunningApp
+from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, open_skills_admin
 from tests.e2e.test_enrollment import (
     _some_skill,
     count,
@@ -111,7 +111,7 @@ async def test_esc_bel_and_nul_in_a_reflection_are_refused_inline_and_nothing_st
 
 async def test_skill_admin_refuses_controls_and_invisible_only_names(app: RunningApp) -> None:
     [ai_tools] = await _some_skill(app)
-    view = await _open(app, ADMIN, "admin", ids.SKILLS_VIEW)
+    view = await open_skills_admin(app, ADMIN)
     before = await count(app, SkillRow)
 
     def add(text: str) -> dict[str, Any]:

@@ -26,7 +26,14 @@ from bot.db.tables import (
     StoryRow,
 )
 from bot.slack import ids
-from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, ask_status, open_modal
+from tests.e2e.conftest import (
+    ADMIN,
+    MEMBER,
+    RunningApp,
+    ask_status,
+    open_modal,
+    open_skills_admin,
+)
 from tests.support.slack_requests import (
     checkboxes_value,
     multi_static_value,
@@ -446,7 +453,7 @@ async def test_admins_manage_skills_and_others_cannot(app: RunningApp) -> None:
     help_text = str((await app.slack.command("help", user_id=ADMIN)).json())
     assert "/mentor admin" in help_text
 
-    view = await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)
+    view = await open_skills_admin(app, ADMIN)
     before = await count(app, SkillRow)
     bad = await app.slack.submit_view(
         {ids.SKILLS_ADD.block_id: {ids.SKILLS_ADD.action_id: plain_value("Prompt writing")}},
@@ -540,7 +547,7 @@ async def test_a_catalogue_over_100_skills_switches_to_search(app: RunningApp) -
 async def test_admins_rename_and_retire_skills(app: RunningApp) -> None:
     [ai_tools] = await _some_skill(app)
     [prompting] = await skill_ids(app, "Prompt writing")
-    view = await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)
+    view = await open_skills_admin(app, ADMIN)
     values = {
         ids.SKILLS_RENAME.block_id: {ids.SKILLS_RENAME.action_id: static_value(ai_tools)},
         ids.SKILLS_NEW_NAME.block_id: {ids.SKILLS_NEW_NAME.action_id: plain_value("AI at work")},

@@ -53,7 +53,10 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 APP_ID = "A0MENTOR"
 GENERAL_CHANNEL_ID = "C0GENERAL"
-BOT_SCOPES = "chat:write,commands,im:write,mpim:write,users:read,files:write,channels:read"
+BOT_SCOPES = (
+    "chat:write,commands,im:write,mpim:write,users:read,files:write,channels:read"
+    ",channels:join,groups:read"  # program channels (issue 9)
+)
 
 # Pseudo-methods under which uploads and response_url posts are recorded; fault
 # injection (fail_next, latency, …) works on them too.
@@ -154,6 +157,7 @@ class _Conversation:
     archived: bool = False
     bot_member: bool = True
     im_user: str | None = None
+    private: bool = False  # a private channel: an app can't join it, only be invited
     members: list[str] = field(default_factory=list)
     messages: list[JSON] = field(default_factory=list)
 
@@ -249,6 +253,9 @@ class FakeSlack:
             "chat.update": self._chat_update,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            # Program channels (issue 9): join a public one, read whether the bot is in one.
+            "conversations.join": self._conversations_join,
+            "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "users.list": self._users_list,
             "views.open": self._views_open,
@@ -407,16 +414,29 @@ class FakeSlack:
             return user.to_api(self.team_id) if user else None
 
     def add_channel(
-        self, channel_id: str, name: str, *, archived: bool = False, bot_member: bool = True
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        archived: bool = False,
+        bot_member: bool = True,
+        private: bool = False,
     ) -> None:
         with self._lock:
             conv = self._conversations.get(channel_id)
             if conv is None:
                 self._conversations[channel_id] = _Conversation(
-                    channel_id, name, archived=archived, bot_member=bot_member
+                    channel_id, name, archived=archived, bot_member=bot_member, private=private
                 )
             else:  # keep history, change the flags
                 conv.name, conv.archived, conv.bot_member = name, archived, bot_member
+                conv.private = private
+
+    def is_bot_in(self, channel_id: str) -> bool:
+        """Whether the bot is a member of the channel (joined or invited)."""
+        with self._lock:
+            conv = self._conversations.get(channel_id)
+            return conv is not None and conv.bot_member
 
     def new_trigger_id(self, user_id: str | None = None) -> str:
         """A trigger id as carried by an interaction; valid `trigger_ttl` seconds, once."""
@@ -908,6 +928,50 @@ class FakeSlack:
             shown = {k: v for k, v in msg.items() if with_metadata or k != "metadata"}
             messages.append(copy.deepcopy(shown))
         return {"messages": messages, "has_more": len(found) > limit}
+
+    # --- program channels (issue 9) ------------------------------------------------
+
+    def _channel_object(self, conv: _Conversation) -> JSON:
+        """A conversation object as conversations.join / conversations.info give it."""
+        return {
+            "id": conv.id,
+            "name": conv.name,
+            "is_channel": not conv.private,
+            "is_group": conv.private,
+            "is_im": conv.im_user is not None,
+            "is_mpim": conv.name.startswith("mpdm-"),
+            "is_private": conv.private or conv.im_user is not None,
+            "is_archived": conv.archived,
+            "is_general": conv.id == GENERAL_CHANNEL_ID,
+            "is_member": conv.bot_member,
+            "name_normalized": conv.name,
+        }
+
+    def _conversations_join(self, params: JSON) -> JSON:
+        """Slack's answers: an app joins public channels only. Private channels, DMs and
+        group DMs are `method_not_supported_for_channel_type` (an invite is the only way
+        in), whether or not the bot was invited; then conversations.info tells."""
+        conv = self._lookup(_str(params, "channel"))
+        if conv.private or conv.im_user is not None or conv.name.startswith("mpdm-"):
+            raise SlackError("method_not_supported_for_channel_type")
+        if conv.archived:
+            raise SlackError("is_archived")
+        if conv.bot_member:
+            return {
+                "channel": self._channel_object(conv),
+                "warning": "already_in_channel",
+                "response_metadata": {"warnings": ["already_in_channel"]},
+            }
+        conv.bot_member = True
+        if BOT_USER_ID not in conv.members:
+            conv.members.append(BOT_USER_ID)
+        return {"channel": self._channel_object(conv)}
+
+    def _conversations_info(self, params: JSON) -> JSON:
+        conv = self._lookup(_str(params, "channel"))
+        if conv.private and not conv.bot_member:
+            raise SlackError("channel_not_found")  # Slack hides private channels from outsiders
+        return {"channel": self._channel_object(conv)}
 
     def _users_info(self, params: JSON) -> JSON:
         user = self._users.get(_str(params, "user") or "")

@@ -10,7 +10,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
-from bot.services.participation import get_personal_status, list_program_summaries
+from bot.services.participation import get_personal_status
+from bot.services.programs import list_admin_overview
 from bot.slack.views.home import home_view
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,11 @@ async def publish_home(
     """Render and publish one person's Home tab (a reply to them, not a delivery)."""
     status = await get_personal_status(runtime.sessions, team_id=team_id, user_id=user_id)
     is_admin = await runtime.admins.is_admin(team_id, user_id)
-    programs = await list_program_summaries(runtime.sessions, team_id=team_id) if is_admin else []
+    programs = (
+        await list_admin_overview(runtime.sessions, team_id=team_id, now=runtime.clock.now())
+        if is_admin
+        else []
+    )
     view = home_view(status, is_admin=is_admin, programs=programs)
     try:
         await client.views_publish(user_id=user_id, view=view)

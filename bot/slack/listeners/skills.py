@@ -11,10 +11,9 @@ from bot.runtime import Runtime
 from bot.services.skills import load_catalogue, record_skill_changes
 from bot.slack import ids
 from bot.slack.forms import parse_skill_admin, parse_view_metadata
-from bot.slack.listeners.commands import CommandRequest, CommandRouter
+from bot.slack.listeners.commands import CommandRouter
 from bot.slack.listeners.home import publish_home
 from bot.slack.modals import open_then_fill
-from bot.slack.views.help import Subcommand
 from bot.slack.views.skills import skill_admin_modal, skill_options
 from bot.slack.views.status import notice_modal
 
@@ -42,17 +41,8 @@ async def open_skill_admin(
 
 
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
-    async def handle_admin(request: CommandRequest) -> None:
-        await request.ack()
-        await open_skill_admin(
-            runtime, request.client, trigger_id=request.trigger_id,
-            team_id=request.team_id, program_id=None,
-        )  # fmt: skip
-
-    router.add(
-        Subcommand("admin", "admin", "manage the program's skill catalogue", admin_only=True),
-        handle_admin,
-    )
+    # `/mentor admin` opens program management (bot/slack/listeners/programs.py);
+    # the skill catalogue opens from the admin's Home ("Manage skills").
 
     @app.action(ids.HOME_MANAGE_SKILLS)
     async def handle_manage_skills(

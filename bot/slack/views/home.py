@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,14 +18,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import MembershipStatus
+from bot.domain import MembershipStatus, RoundStatus
 from bot.slack import ids
-from bot.slack.text import escape, plural, truncate_mrkdwn
+from bot.slack.text import escape, plural, slack_date, truncate_mrkdwn
 from bot.slack.views.enrollment import ROLE_LABELS
 from bot.slack.views.models import MembershipSummary, PersonalStatus, ProgramSummary
+from bot.slack.views.programs import cadence_label
 from bot.slack.views.status import membership_lines
 
-# A Home tab holds 100 blocks: the profile takes ~4, each membership 2, each program 1.
+# A Home tab holds 100 blocks: the profile takes ~4, each membership 3, the admin part
+# 4 and each program 2.
 HOME_MEMBERSHIPS_MAX = 10
 HOME_PROGRAMS_MAX = 30
 _TEXT_MAX = 3000  # section text
@@ -104,22 +107,75 @@ def _welcome_blocks() -> list[Block]:
     ]
 
 
+# --- the admin's program view (issue 9) -------------------------------------------
+
+_ROUND_STATUS_LABELS = {
+    RoundStatus.DRAFT: "preview, not confirmed yet",
+    RoundStatus.CONFIRMED: "confirmed",
+    RoundStatus.ANNOUNCED: "running",
+    RoundStatus.CANCELLED: "cancelled",
+}
+
+
+def _calendar_date(day: date) -> str:
+    """A date with no time of day (a start date): the same for every reader."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _program_admin_text(program: ProgramSummary) -> str:
+    head = [
+        f"*{escape(program.name)}*",
+        "open" if program.is_open else "closed",
+        cadence_label(program.cadence_days).lower(),
+    ]
+    if program.next_round_on is not None:
+        head.append(f"next round {_calendar_date(program.next_round_on)}")
+    lines = [" · ".join(head)]
+    current = program.current_round
+    if current is None:
+        lines.append("No round running.")
+    else:
+        dates = (
+            f"{slack_date(current.starts_at, fmt='{date_short}')} – "
+            f"{slack_date(current.ends_at, fmt='{date_short}')}"
+        )
+        lines.append(f"Round {current.number} · {dates} · {_ROUND_STATUS_LABELS[current.status]}")
+    counts = [
+        f"{program.members} enrolled",
+        f"{program.paused} paused",
+        f"{program.matched} matched",
+        f"{program.met} met at least once",
+        f"{program.awaiting_consent} waiting for consent",
+        plural(program.skills, "skill"),
+    ]
+    lines.append(" · ".join(counts))
+    return "\n".join(lines)
+
+
 def _admin_blocks(programs: Sequence[ProgramSummary]) -> list[Block]:
-    blocks: list[Block] = [DividerBlock(), HeaderBlock(text="Program admin")]
+    manage = ButtonElement(text="Manage programs", action_id=ids.HOME_MANAGE_PROGRAMS)
+    blocks: list[Block] = [
+        DividerBlock(),
+        HeaderBlock(text="Program admin"),
+        ActionsBlock(elements=[manage]),
+    ]
     if not programs:
-        blocks.append(_context("No programs yet — `/mentor admin` sets one up."))
+        blocks.append(_context("No programs yet — *Manage programs* sets one up."))
     for program in programs[:HOME_PROGRAMS_MAX]:
-        counts = " · ".join(
-            [
-                plural(program.members, "member"),
-                f"{program.paused} paused",
-                plural(program.skills, "skill"),
-            ]
+        value = str(program.id)
+        blocks.append(_section(_program_admin_text(program)))
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Preview next round", action_id=ids.PAIR_PREVIEW_BUTTON, value=value
+                    ),
+                    ButtonElement(
+                        text="Manage skills", action_id=ids.HOME_MANAGE_SKILLS, value=value
+                    ),
+                ]
+            )
         )
-        manage = ButtonElement(
-            text="Manage skills", action_id=ids.HOME_MANAGE_SKILLS, value=str(program.id)
-        )
-        blocks.append(_section(f"*{escape(program.name)}*\n{counts}", accessory=manage))
     if len(programs) > HOME_PROGRAMS_MAX:
         blocks.append(_context(f"…and {len(programs) - HOME_PROGRAMS_MAX} more."))
     return blocks
@@ -135,7 +191,8 @@ def home_view(
 
     Enrolled (a membership not left): profile, then each program with partner,
     next check-in, meetings and buttons. Otherwise a warm invitation to join.
-    Admins also see `programs`, each with a "Manage skills" button.
+    Admins also see `programs` (each with its current round, counts, "Preview next
+    round" and "Manage skills") and "Manage programs".
     """
     current = status.current if status else ()
     blocks: list[Block] = []

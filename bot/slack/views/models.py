@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.domain import CareerStage, MembershipStatus, Role
+from bot.domain import CareerStage, MatchPriority, MembershipStatus, Role, RoundStatus
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,14 @@ class ProgramSummary:
     members: int = 0
     paused: int = 0
     skills: int = 0  # active skills
+    # Program management (the admin's Home view):
+    is_open: bool = True
+    cadence_days: int = 14
+    next_round_on: date | None = None  # None: not scheduled yet
+    current_round: RoundOverview | None = None
+    matched: int = 0  # pairs introduced (active) in the current round
+    met: int = 0  # pairs of the current round that met at least once
+    awaiting_consent: int = 0  # pairs proposed, waiting for both people's consent
 
 
 @dataclass(frozen=True)
@@ -109,3 +117,65 @@ class ViewMetadata:
 
     def to_json(self) -> str:
         return json.dumps({"program_id": self.program_id, "editing": self.editing})
+
+
+# --- Program management (`/mentor admin`) ------------------------------------------
+
+WEIGHT_NAMES = ("learning", "giving_back", "cross_department", "working_hours")
+
+
+@dataclass(frozen=True)
+class ProgramSettings:
+    """Everything an admin sets on a program; one column of `programs` each.
+
+    `weights` maps each of WEIGHT_NAMES to its points (bot.matching.model.Weights).
+    The defaults are a new program's, the same as the columns' defaults.
+    """
+
+    name: str
+    objectives: str = ""
+    channel_id: str | None = None
+    cadence_days: int = 14
+    round_weeks: int = 12
+    starts_on: date | None = None
+    is_open: bool = True
+    priority: MatchPriority = MatchPriority.MOST_MATCHED
+    weights: tuple[tuple[str, float], ...] = (
+        ("learning", 60.0),
+        ("giving_back", 20.0),
+        ("cross_department", 10.0),
+        ("working_hours", 10.0),
+    )
+    min_stage_gap: int = 1
+    min_shared_skills: int = 1
+    min_overlap_hours: float = 1.0
+    pairs_automatically: bool = False
+    consent_required: bool = False
+    consent_hours: int = 72
+    stories_need_approval: bool = False
+
+    @property
+    def weight_map(self) -> dict[str, float]:
+        return dict(self.weights)
+
+
+@dataclass(frozen=True)
+class ProgramListItem:
+    """A program as the admin's program list shows it."""
+
+    id: int
+    name: str
+    is_open: bool
+    is_default: bool
+    cadence_days: int
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    """A program's current round, for the admin's Home."""
+
+    number: int
+    starts_at: datetime
+    ends_at: datetime
+    status: RoundStatus

@@ -22,7 +22,7 @@ KNOWN_ACTIONS = {
     value
     for name, value in vars(ids).items()
     if name.startswith("HOME_") and isinstance(value, str)
-}
+} | ids.ADMIN_ACTIONS  # buttons in admin views (program management, issue 9)
 
 
 # --- state.values as Slack sends them ------------------------------------------------

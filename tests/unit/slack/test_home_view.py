@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.domain import CareerStage, MembershipStatus, Role
+from bot.domain import CareerStage, MembershipStatus, Role, RoundStatus
 from bot.slack import ids
 from bot.slack.views.home import home_view
-from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus, ProgramSummary
+from bot.slack.views.models import (
+    MembershipSummary,
+    Partner,
+    PersonalStatus,
+    ProgramSummary,
+    RoundOverview,
+)
 
 from .blockkit import block_texts, check_home, walk
 
@@ -90,10 +96,12 @@ def test_admin_sees_programs_with_manage_skills() -> None:
     view = home_view(None, is_admin=True, programs=programs)
     check_home(view)
     assert buttons(view)[ids.HOME_MANAGE_SKILLS] == ["7"]
-    assert "12 members · 1 paused · 54 skills" in block_texts(view)
+    assert "12 enrolled · 1 paused" in block_texts(view)
+    assert "54 skills" in block_texts(view)
     empty = home_view(None, is_admin=True)
     check_home(empty)
-    assert "/mentor admin" in block_texts(empty)
+    assert "Manage programs" in block_texts(empty)
+    assert buttons(empty) == {ids.HOME_JOIN: [None], ids.HOME_MANAGE_PROGRAMS: [None]}
 
 
 def test_home_fits_100_blocks_at_the_extremes() -> None:
@@ -139,3 +147,40 @@ def test_stored_control_characters_are_never_echoed() -> None:
     texts = block_texts(view)
     assert "Marketing" in texts and "Grow fast" in texts
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", texts)
+
+
+# --- the admin's program view (issue 9) -------------------------------------------
+
+
+def test_admin_home_shows_each_program_its_round_counts_and_actions() -> None:
+    running = ProgramSummary(
+        id=3, name="AI Pilot", members=14, paused=2, skills=20, is_open=False, cadence_days=30,
+        next_round_on=date(2026, 3, 2),
+        current_round=RoundOverview(2, WHEN, WHEN + timedelta(weeks=12), RoundStatus.ANNOUNCED),
+        matched=5, met=4, awaiting_consent=1,
+    )  # fmt: skip
+    idle = ProgramSummary(id=4, name="Exchange", next_round_on=None)
+    view = home_view(person(membership()), is_admin=True, programs=[running, idle])
+    check_home(view)
+    texts = block_texts(view)
+    assert "*AI Pilot* · closed · monthly · next round Mon 2 Mar 2026" in texts
+    assert f"Round 2 · <!date^{int(WHEN.timestamp())}^{{date_short}}|" in texts
+    assert "· running" in texts
+    assert "14 enrolled · 2 paused · 5 matched · 4 met at least once · 1 waiting for consent" in (
+        texts
+    )
+    assert "*Exchange* · open · every 2 weeks\nNo round running." in texts
+    found = buttons(view)
+    assert found[ids.PAIR_PREVIEW_BUTTON] == ["3", "4"]
+    assert found[ids.HOME_MANAGE_SKILLS] == ["3", "4"]
+    assert found[ids.HOME_MANAGE_PROGRAMS] == [None]
+
+
+def test_a_non_admin_home_has_no_admin_part_even_when_programs_are_passed() -> None:
+    programs = [ProgramSummary(id=3, name="AI Pilot", members=14)]
+    view = home_view(person(membership()), is_admin=False, programs=programs)
+    check_home(view)
+    found = buttons(view)
+    admin_buttons = {ids.HOME_MANAGE_PROGRAMS, ids.PAIR_PREVIEW_BUTTON, ids.HOME_MANAGE_SKILLS}
+    assert not admin_buttons & found.keys()
+    assert "Program admin" not in block_texts(view) and "AI Pilot" not in block_texts(view)
