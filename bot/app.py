@@ -29,6 +29,10 @@ from bot.slack.listeners import (
     skills,
     workspace,
 )
+
+# Consent, fit check and round end (issue 9 points 4, 6, 7).
+from bot.slack.listeners import consent as consent_listeners
+from bot.slack.listeners import fitcheck as fitcheck_listeners
 from bot.slack.modals import apology_modal
 
 logger = logging.getLogger(__name__)
@@ -95,6 +99,9 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     skills.register(app, runtime, router)
     home.register(app, runtime)
     workspace.register(app, runtime)
+    # Consent, fit check and round end (issue 9 points 4, 6, 7).
+    consent_listeners.register(app, runtime)
+    fitcheck_listeners.register(app, runtime)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app
