@@ -35,6 +35,7 @@ from bot.services.lifecycle import (
     get_pair_member,
     list_sent_locations,
     next_working_time,
+    reminder_time,
 )
 from bot.slack.views.consent import (
     Proposal,
@@ -267,9 +268,9 @@ async def sweep_consent(sessions: Sessions, *, now: datetime) -> int:
                 await _expire(session, pair, program, both, now=now)
                 changed += 1
             elif pair.consent_reminded_at is None and both is not None:
-                half = timedelta(hours=program.consent_hours) / 2
-                if now >= pair.consent_due_at - half:
-                    await _remind(session, pair, program, both, now=now)
+                due = _reminders_due(pair, program, both)
+                if due and now >= min(due.values()):
+                    await _remind(session, pair, program, both, due)
                     changed += 1
     return changed
 
@@ -305,25 +306,36 @@ async def _expire(
     logger.info("pair %s: proposal expired", pair.id)
 
 
+def _reminders_due(
+    pair: PairRow, program: ProgramRow, both: tuple[PersonRow, PersonRow]
+) -> dict[int, datetime]:
+    """person id -> when their one reminder is due, for each who has not answered."""
+    assert pair.consent_due_at is not None
+    sent_at = pair.consent_due_at - timedelta(hours=program.consent_hours)
+    answers = {pair.mentor_id: pair.mentor_consent, pair.mentee_id: pair.mentee_consent}
+    due = {}
+    for person in both:
+        at = reminder_time(sent_at=sent_at, due_at=pair.consent_due_at, timezone=person.timezone)
+        if at is not None and answers[person.id] is None and person.is_active:
+            due[person.id] = at
+    return due
+
+
 async def _remind(
     session: AsyncSession,
     pair: PairRow,
     program: ProgramRow,
     both: tuple[PersonRow, PersonRow],
-    *,
-    now: datetime,
+    due: dict[int, datetime],
 ) -> None:
-    """The one reminder, to whoever has not answered, due inside their working hours;
-    none for someone whose next working hours start only after the proposal closes."""
-    assert pair.consent_due_at is not None
-    pair.consent_reminded_at = now
+    """The one reminder, queued for each unanswered person when the first is due: the
+    outbox holds each until its own time (each reader's working hours differ)."""
+    pair.consent_reminded_at = min(due.values())
     memberships = await get_membership_ids(
         session, program_id=program.id, person_ids=[p.id for p in both]
     )
-    answers = {pair.mentor_id: pair.mentor_consent, pair.mentee_id: pair.mentee_consent}
     for reader, partner in (both, both[::-1]):
-        due = next_working_time(now, timezone=reader.timezone)
-        if answers[reader.id] is not None or due >= pair.consent_due_at or not reader.is_active:
+        if reader.id not in due:
             continue
         await enqueue_message(
             session,
@@ -333,7 +345,7 @@ async def _remind(
             payload=consent_reminder_message(
                 _proposal(pair, program, reader=reader, partner=partner)
             ),
-            due_at=due,
+            due_at=due[reader.id],
             membership_id=memberships.get(reader.id),
             pair_id=pair.id,
         )

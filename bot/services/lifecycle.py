@@ -55,6 +55,40 @@ def next_working_time(at: datetime, *, timezone: str) -> datetime:
     return start.astimezone(at.tzinfo)
 
 
+def last_working_time(at: datetime, *, timezone: str) -> datetime:
+    """`at` if it falls in working hours, else the last hour of the working day before.
+
+    Pure. An hour before the day ends, so a nudge sent then can still be acted on.
+    """
+    zone = resolve_zone(timezone)
+    local = at.astimezone(zone)
+    if local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END:
+        return at
+    day = local.date()
+    if local.time() < WORKDAY_END or local.weekday() >= 5:
+        day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    late = (datetime.combine(day, WORKDAY_END) - timedelta(hours=1)).time()
+    return datetime.combine(day, late, tzinfo=zone).astimezone(at.tzinfo)
+
+
+def reminder_time(*, sent_at: datetime, due_at: datetime, timezone: str) -> datetime | None:
+    """When to remind someone of a question open from `sent_at` to `due_at`. Pure.
+
+    Half-way, moved into their working hours: forward if that leaves them an hour
+    before it closes, else back to the working hours before (a proposal sent on
+    Thursday that closes on Sunday is recalled on Friday, not over the weekend).
+    None when no working hours fall in between.
+    """
+    half = sent_at + (due_at - sent_at) / 2
+    later = next_working_time(half, timezone=timezone)
+    if later <= due_at - timedelta(hours=1):
+        return later
+    earlier = last_working_time(half, timezone=timezone)
+    return earlier if earlier > sent_at else None
+
+
 class Side(enum.StrEnum):
     MENTOR = "mentor"
     MENTEE = "mentee"
