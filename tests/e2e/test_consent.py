@@ -63,6 +63,24 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0)
         await asyncio.sleep(0.02)
 
 
+async def settle(app: RunningApp) -> None:
+    """`tick`, then wait until every message due is out: a sweep that a click started
+    (`deliver_soon`) may hold some of them while tick's own sweep passes them by."""
+
+    async def nothing_due() -> bool:
+        async with app.sessions() as session:
+            due = await session.scalars(
+                select(OutgoingMessageRow.id).where(
+                    OutgoingMessageRow.status.in_(["pending", "sending"]),
+                    OutgoingMessageRow.next_attempt_at <= app.clock.now(),
+                )
+            )
+            return not list(due)
+
+    await tick(app.runtime)
+    await eventually(nothing_due)
+
+
 @dataclass
 class World:
     app: RunningApp
@@ -229,7 +247,7 @@ async def test_each_person_gets_a_private_proposal_naming_the_partner_and_why(
     world: World,
 ) -> None:
     pair_id = await world.propose()
-    await tick(world.app.runtime)
+    await settle(world.app)
     [to_mentor] = dms(world.app, MENTOR)
     [to_leader] = dms(world.app, LEADER)
     assert f"<@{LEADER}>" in str(to_mentor["blocks"]) and f"<@{MENTOR}>" in str(to_leader["blocks"])
@@ -249,13 +267,13 @@ async def test_each_person_gets_a_private_proposal_naming_the_partner_and_why(
 async def test_both_accepting_queues_exactly_one_intro(world: World) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     await accept(world, MENTOR)
     await eventually(lambda: _consent_is(world, pair_id, mentor="accepted"))
     assert await world.outbox("intro:") == []  # one yes is not enough
     await accept(world, LEADER)
     await eventually(lambda: _status_is(world, pair_id, PairStatus.ACTIVE))
-    await tick(app.runtime)
+    await settle(app)
     [intro] = await world.outbox("intro:")
     assert intro.key == f"intro:{pair_id}" and intro.status == DeliveryStatus.SENT.value
     assert app.fake.posted_count_by_key()[f"intro:{pair_id}"] == 1
@@ -270,14 +288,14 @@ async def test_both_accepting_queues_exactly_one_intro(world: World) -> None:
 async def test_a_decline_frees_both_and_stores_the_reason_for_admins_only(world: World) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     reason = "He is close to my manager <!channel>"
     shown = await decline(world, MENTOR, reason)
     assert "won't go ahead" in str(shown["blocks"])
     await eventually(lambda: _status_is(world, pair_id, PairStatus.DECLINED))
     pair = await world.get_pair(pair_id)
     assert pair.decline_reason == reason and pair.mentor_consent == "declined"
-    await tick(app.runtime)
+    await settle(app)
     assert await world.outbox("intro:") == []
     # Both are free: no pair holds them, their memberships are active as before.
     async with app.sessions() as session:
@@ -298,10 +316,10 @@ async def test_the_person_declined_against_hears_the_same_neutral_words_whoever_
 ) -> None:
     app = world.app
     await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     await decline(world, decliner, "a private reason")
     await eventually(lambda: _has_rows(world, "consent-off:"))
-    await tick(app.runtime)
+    await settle(app)
     other = LEADER if decliner == MENTOR else MENTOR
     notice = dms(app, other)[-1]
     assert notice["text"] == match_off_message(program_name=PROGRAM)["text"]
@@ -316,13 +334,13 @@ async def test_unanswered_proposal_is_reminded_once_in_working_hours_then_expire
 ) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     # Half-way (36 h) is Saturday 03:00 UTC, and the next working hours come after it
     # closes (Sunday 15:00): each is reminded on Friday, at 16:00 their time.
     for at in ("2026-12-11T03:01", "2026-12-11T14:30", "2026-12-11T15:05", "2026-12-11T15:10",
                "2026-12-11T20:00", "2026-12-11T21:05", "2026-12-12T12:00", "2026-12-13T12:00"):  # fmt: skip
         set_clock(app, datetime.fromisoformat(at).replace(tzinfo=UTC))
-        await tick(app.runtime)
+        await settle(app)
     reminders = await world.outbox("consent-reminder:")
     assert len(reminders) == 2 and all(r.status == DeliveryStatus.SENT.value for r in reminders)
     for row in reminders:
@@ -335,10 +353,10 @@ async def test_unanswered_proposal_is_reminded_once_in_working_hours_then_expire
     assert pair.status == PairStatus.PROPOSED.value
     # Due Sunday 15:00 UTC: expired then; both told on Monday, in their working hours.
     set_clock(app, datetime(2026, 12, 13, 15, 1, tzinfo=UTC))
-    await tick(app.runtime)
+    await settle(app)
     assert (await world.get_pair(pair_id)).status == PairStatus.EXPIRED.value
     set_clock(app, datetime(2026, 12, 14, 14, 30, tzinfo=UTC))
-    await tick(app.runtime)
+    await settle(app)
     expected = proposal_expired_message(program_name=PROGRAM)["text"]
     assert [dms(app, u)[-1]["text"] for u in (MENTOR, LEADER)] == [expected, expected]
     assert len(await world.outbox("consent-reminder:")) == 2  # still one each
@@ -353,7 +371,7 @@ async def test_unanswered_proposal_is_reminded_once_in_working_hours_then_expire
 async def test_a_double_click_and_slack_retries_have_one_effect(world: World) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     [proposal] = dms(app, LEADER)
     await accept(world, MENTOR)
     await eventually(lambda: _consent_is(world, pair_id, mentor="accepted"))
@@ -365,7 +383,7 @@ async def test_a_double_click_and_slack_retries_have_one_effect(world: World) ->
     await click(app, ids.CONSENT_ACCEPT, LEADER, proposal, headers={"X-Slack-Retry-Num": "1"})
     await eventually(lambda: _status_is(world, pair_id, PairStatus.ACTIVE))
     await asyncio.sleep(0.3)  # let every listener finish
-    await tick(app.runtime)
+    await settle(app)
     assert len(await world.outbox("intro:")) == 1
     assert app.fake.posted_count_by_key()[f"intro:{pair_id}"] == 1
 
@@ -375,7 +393,7 @@ async def test_a_second_decline_submission_keeps_the_first_reason_and_sends_noth
 ) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     await decline(world, MENTOR, "first reason")
     await eventually(lambda: _status_is(world, pair_id, PairStatus.DECLINED))
     metadata = f'{{"pair_id": {pair_id}}}'
@@ -393,7 +411,7 @@ async def test_a_forged_click_or_submission_by_a_third_person_changes_nothing(
 ) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     [proposal] = dms(app, MENTOR)
     response_id = await click(app, ids.CONSENT_ACCEPT, OUTSIDER, proposal)
     assert await replied(app, response_id) == NOT_YOUR_PROPOSAL
@@ -418,7 +436,7 @@ async def test_a_click_after_the_partner_declined_says_the_proposal_is_closed(
 ) -> None:
     app = world.app
     pair_id = await world.propose()
-    await tick(app.runtime)
+    await settle(app)
     await decline(world, LEADER)
     await eventually(lambda: _status_is(world, pair_id, PairStatus.DECLINED))
     [proposal] = dms(app, MENTOR)
