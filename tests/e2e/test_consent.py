@@ -230,8 +230,9 @@ async def decline(world: World, user_id: str, reason: str = "") -> dict[str, Any
     [proposal] = dms(app, user_id)
     await click(app, ids.CONSENT_DECLINE, user_id, proposal)
     await app.fake.await_until(
-        lambda: (app.fake.last_view_for(user_id) or {}).get("callback_id")
-        == ids.CONSENT_DECLINE_VIEW
+        lambda: (
+            (app.fake.last_view_for(user_id) or {}).get("callback_id") == ids.CONSENT_DECLINE_VIEW
+        )
     )
     view = app.fake.last_view_for(user_id)
     assert view is not None
@@ -255,7 +256,10 @@ async def test_each_person_gets_a_private_proposal_naming_the_partner_and_why(
         shown = str(message["blocks"])
         assert "TikTok &lt;for&gt; brands" in shown and "<for>" not in shown  # escaped
         assert "different departments" in shown
-        assert buttons(message) == {ids.CONSENT_ACCEPT: str(pair_id), ids.CONSENT_DECLINE: str(pair_id)}
+        assert buttons(message) == {
+            ids.CONSENT_ACCEPT: str(pair_id),
+            ids.CONSENT_DECLINE: str(pair_id),
+        }
     rows = await world.outbox("consent:")
     assert len(rows) == 2 and all(r.pair_id == pair_id for r in rows)
     assert all(r.membership_id is not None for r in rows)
@@ -337,8 +341,9 @@ async def test_unanswered_proposal_is_reminded_once_in_working_hours_then_expire
     await settle(app)
     # Half-way (36 h) is Saturday 03:00 UTC, and the next working hours come after it
     # closes (Sunday 15:00): each is reminded on Friday, at 16:00 their time.
-    for at in ("2026-12-11T03:01", "2026-12-11T14:30", "2026-12-11T15:05", "2026-12-11T15:10",
-               "2026-12-11T20:00", "2026-12-11T21:05", "2026-12-12T12:00", "2026-12-13T12:00"):  # fmt: skip
+    friday = ["03:01", "14:30", "15:05", "15:10", "20:00", "21:05"]
+    ticks = [f"2026-12-11T{t}" for t in friday] + ["2026-12-12T12:00", "2026-12-13T12:00"]
+    for at in ticks:
         set_clock(app, datetime.fromisoformat(at).replace(tzinfo=UTC))
         await settle(app)
     reminders = await world.outbox("consent-reminder:")

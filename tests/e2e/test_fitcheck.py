@@ -62,7 +62,7 @@ async def record_meeting(world: World, pair_id: int, at: datetime) -> None:
 
 
 def fit_questions(app: RunningApp, user_id: str) -> list[dict[str, object]]:
-    return [m for m in dms(app, user_id) if FIT_BUTTONS <= set(buttons(m))]
+    return [m for m in dms(app, user_id) if set(buttons(m)) >= FIT_BUTTONS]
 
 
 async def tick_at(world: World, at: datetime) -> None:
@@ -211,4 +211,3 @@ async def _fits_are(world: World, pair_id: int, fits: tuple[str, str]) -> bool:
 async def _continues_are(world: World, pair_id: int, wanted: tuple[bool, bool]) -> bool:
     pair = await world.get_pair(pair_id)
     return (pair.mentor_continues, pair.mentee_continues) == wanted
-
