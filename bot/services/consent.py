@@ -24,9 +24,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
-from bot.db.tables import PairRow, PersonRow, ProgramRow, RoundRow
+from bot.db.tables import MembershipRow, PairRow, PersonRow, ProgramRow, RoundRow
 from bot.delivery import enqueue_message
-from bot.domain import ConsentAnswer, PairStatus, Role
+from bot.domain import ConsentAnswer, MembershipStatus, PairStatus, Role
 from bot.services.introductions import enqueue_introductions
 from bot.services.lifecycle import (
     Side,
@@ -209,6 +209,11 @@ async def record_consent(
             result.outcome = ConsentOutcome.DECLINED
             logger.info("pair %s declined", pair.id)
         elif pair.mentor_consent == pair.mentee_consent == ConsentAnswer.ACCEPTED.value:
+            if not await _both_still_taking_part(session, pair, me, partner):
+                # Leaving or a deactivated account ends only active pairs (participation),
+                # so a proposal can outlive its partner: it closes instead of introducing.
+                pair.status = PairStatus.EXPIRED.value
+                return result
             round_ = await session.get(RoundRow, pair.round_id)
             assert round_ is not None
             await enqueue_introductions(
@@ -219,6 +224,21 @@ async def record_consent(
         else:
             result.outcome = ConsentOutcome.WAITING
     return result
+
+
+async def _both_still_taking_part(
+    session: AsyncSession, pair: PairRow, me: PersonRow, partner: PersonRow | None
+) -> bool:
+    if partner is None or not (me.is_active and partner.is_active):
+        return False
+    statuses = await session.scalars(
+        select(MembershipRow.status).where(
+            MembershipRow.program_id == pair.program_id,
+            MembershipRow.person_id.in_([me.id, partner.id]),
+        )
+    )
+    current = [s for s in statuses if s != MembershipStatus.LEFT.value]
+    return len(current) == 2
 
 
 async def _tell_partner_off(

@@ -462,3 +462,24 @@ async def _consent_is(world: World, pair_id: int, *, mentor: str) -> bool:
 
 async def _has_rows(world: World, prefix: str) -> bool:
     return bool(await world.outbox(prefix))
+
+
+async def test_no_intro_when_one_of_them_left_the_program_before_both_accepted(
+    world: World,
+) -> None:
+    app = world.app
+    pair_id = await world.propose()
+    await settle(app)
+    await accept(world, MENTOR)
+    await eventually(lambda: _consent_is(world, pair_id, mentor="accepted"))
+    async with app.sessions() as session, session.begin():
+        membership = await session.scalar(
+            select(MembershipRow).where(MembershipRow.person_id == world.person_id(LEADER))
+        )
+        assert membership is not None
+        membership.status = "left"
+    [proposal] = dms(app, LEADER)
+    response_id = await click(app, ids.CONSENT_ACCEPT, LEADER, proposal)
+    assert await replied(app, response_id) == PROPOSAL_CLOSED
+    assert (await world.get_pair(pair_id)).status == PairStatus.EXPIRED.value
+    assert await world.outbox("intro:") == []

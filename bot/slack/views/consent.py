@@ -113,7 +113,7 @@ def _proposal_blocks(proposal: Proposal, *, first_line: str) -> list[dict[str, A
 def proposal_message(proposal: Proposal) -> dict[str, Any]:
     first = f"*A proposed match for {escape(proposal.program_name)}* — would you like it?"
     return {
-        "text": f"A proposed match for {proposal.program_name}: would you like it?",
+        "text": f"A proposed match for {escape(proposal.program_name)}: would you like it?",
         "blocks": _proposal_blocks(proposal, first_line=first),
     }
 
@@ -124,7 +124,9 @@ def consent_reminder_message(proposal: Proposal) -> dict[str, Any]:
         "is waiting for your answer."
     )
     return {
-        "text": f"Your proposed match for {proposal.program_name} is waiting for your answer.",
+        "text": (
+            f"Your proposed match for {escape(proposal.program_name)} is waiting for your answer."
+        ),
         "blocks": _proposal_blocks(proposal, first_line=first),
     }
 

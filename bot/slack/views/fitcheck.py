@@ -38,7 +38,7 @@ def fit_question_message(
         "that's nobody's fault: you'll both get a new match next round."
     )
     return {
-        "text": f"How is your {program_name} match going?",
+        "text": f"How is your {escape(program_name)} match going?",
         "blocks": [
             _section(text),
             {
@@ -96,7 +96,7 @@ def closing_prompt_message(
         "together if you both ask."
     )
     return {
-        "text": f"Your {program_name} round has ended: reflect, and continue or re-match.",
+        "text": f"Your {escape(program_name)} round has ended: reflect, and continue or re-match.",
         "blocks": [
             _section(text),
             {
