@@ -290,7 +290,7 @@ async def sweep_consent(sessions: Sessions, *, now: datetime) -> int:
             elif pair.consent_reminded_at is None and both is not None:
                 due = _reminders_due(pair, program, both)
                 if due and now >= min(due.values()):
-                    await _remind(session, pair, program, both, due)
+                    await _remind(session, pair, program, both, due, now=now)
                     changed += 1
     return changed
 
@@ -347,15 +347,22 @@ async def _remind(
     program: ProgramRow,
     both: tuple[PersonRow, PersonRow],
     due: dict[int, datetime],
+    *,
+    now: datetime,
 ) -> None:
     """The one reminder, queued for each unanswered person when the first is due: the
-    outbox holds each until its own time (each reader's working hours differ)."""
-    pair.consent_reminded_at = min(due.values())
+    outbox holds each until its own time (each reader's working hours differ). A sweep
+    that comes late (no tick for hours) still keeps to working hours, or sends none."""
+    assert pair.consent_due_at is not None
+    pair.consent_reminded_at = now
     memberships = await get_membership_ids(
         session, program_id=program.id, person_ids=[p.id for p in both]
     )
     for reader, partner in (both, both[::-1]):
         if reader.id not in due:
+            continue
+        at = max(due[reader.id], next_working_time(now, timezone=reader.timezone))
+        if at > pair.consent_due_at - timedelta(hours=1):
             continue
         await enqueue_message(
             session,
@@ -365,7 +372,7 @@ async def _remind(
             payload=consent_reminder_message(
                 _proposal(pair, program, reader=reader, partner=partner)
             ),
-            due_at=due[reader.id],
+            due_at=at,
             membership_id=memberships.get(reader.id),
             pair_id=pair.id,
         )

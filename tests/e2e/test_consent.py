@@ -354,7 +354,7 @@ async def test_unanswered_proposal_is_reminded_once_in_working_hours_then_expire
         assert local.weekday() < 5 and 9 <= local.hour < 17, (user_id, local)
     assert [len(dms(app, u)) for u in (MENTOR, LEADER)] == [2, 2]  # proposal + one reminder
     pair = await world.get_pair(pair_id)
-    assert near(pair.consent_reminded_at, datetime(2026, 12, 11, 15, tzinfo=UTC))
+    assert near(pair.consent_reminded_at, datetime(2026, 12, 11, 15, 5, tzinfo=UTC))
     assert pair.status == PairStatus.PROPOSED.value
     # Due Sunday 15:00 UTC: expired then; both told on Monday, in their working hours.
     set_clock(app, datetime(2026, 12, 13, 15, 1, tzinfo=UTC))
