@@ -289,10 +289,14 @@ async def test_both_accepting_queues_exactly_one_intro(world: World) -> None:
         assert "You accepted" in proposal["text"] and not buttons(proposal)
 
 
-async def test_a_decline_frees_both_and_stores_the_reason_for_admins_only(world: World) -> None:
+async def test_accept_then_decline_frees_both_and_keeps_the_reason_for_admins_only(
+    world: World,
+) -> None:
     app = world.app
     pair_id = await world.propose()
     await settle(app)
+    await accept(world, LEADER)  # one yes, then a no: no intro
+    await eventually(lambda: _leader_consent_is(world, pair_id, "accepted"))
     reason = "He is close to my manager <!channel>"
     shown = await decline(world, MENTOR, reason)
     assert "won't go ahead" in str(shown["blocks"])
@@ -458,6 +462,10 @@ async def _status_is(world: World, pair_id: int, status: PairStatus) -> bool:
 
 async def _consent_is(world: World, pair_id: int, *, mentor: str) -> bool:
     return (await world.get_pair(pair_id)).mentor_consent == mentor
+
+
+async def _leader_consent_is(world: World, pair_id: int, answer: str) -> bool:
+    return (await world.get_pair(pair_id)).mentee_consent == answer
 
 
 async def _has_rows(world: World, prefix: str) -> bool:
