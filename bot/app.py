@@ -29,6 +29,10 @@ from bot.slack.listeners import (
     skills,
     workspace,
 )
+
+# Consent, fit check and round end (issue 9 points 4, 6, 7).
+from bot.slack.listeners import consent as consent_listeners
+from bot.slack.listeners import fitcheck as fitcheck_listeners
 from bot.slack.listeners import programs as program_admin  # program management (issue 9)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
 from bot.slack.modals import apology_modal
@@ -99,6 +103,9 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     workspace.register(app, runtime)
     round_listeners.register(app, runtime, router)  # pairing rounds (issue 9)
     program_admin.register(app, runtime, router)  # program management (issue 9)
+    # Consent, fit check and round end (issue 9 points 4, 6, 7).
+    consent_listeners.register(app, runtime)
+    fitcheck_listeners.register(app, runtime)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app

@@ -17,8 +17,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
+from bot.services.consent import sweep_consent
 from bot.services.erasure import purge_delivered_payloads
 from bot.services.events import purge_processed_events
+from bot.services.fitcheck import sweep_fit_checks
+from bot.services.lifecycle import sweep_round_ends
 from bot.services.participation import resume_due_pauses
 from bot.services.profiles import refresh_unsynced_profiles
 from bot.services.rounds import list_due_automatic_programs, run_automatic_round
@@ -66,12 +69,31 @@ async def _automatic_rounds(runtime: Runtime, now: datetime) -> int:
     return done
 
 
+# --- Consent, fit check and round end (issue 9 points 4, 6, 7) ---------------------
+
+
+async def _consent(runtime: Runtime, now: datetime) -> int:
+    return await sweep_consent(runtime.sessions, now=now)
+
+
+async def _fit_checks(runtime: Runtime, now: datetime) -> int:
+    return await sweep_fit_checks(runtime.sessions, now=now)
+
+
+async def _round_ends(runtime: Runtime, now: datetime) -> int:
+    return await sweep_round_ends(runtime.sessions, now=now)
+
+
 DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
     ("purge-payloads", _purge_payloads),
     ("refresh-profiles", _refresh_profiles),
-    ("automatic-rounds", _automatic_rounds),  # issue 9
+    # Round ends first: a round due when the last one ends pairs the people it freed.
+    ("round-ends", _round_ends),
+    ("automatic-rounds", _automatic_rounds),
+    ("consent", _consent),
+    ("fit-checks", _fit_checks),
 ]
 
 

@@ -39,13 +39,12 @@ from bot.db.tables import (
 )
 from bot.domain import CareerStage, MatchPriority, MembershipStatus, PairStatus, Role, RoundStatus
 from bot.matching import Candidate, Constraints, MatchResult, Weights, match
-from bot.services import consent, introductions
+from bot.services import consent, introductions, lifecycle
 
 logger = logging.getLogger(__name__)
 
 # Rounds whose pairs count as "already paired" for the never-repeat rule.
 _HELD = (RoundStatus.CONFIRMED.value, RoundStatus.ANNOUNCED.value)
-_WENT_AHEAD = (PairStatus.PROPOSED.value, PairStatus.ACTIVE.value, PairStatus.ENDED.value)
 
 
 @dataclass(frozen=True)
@@ -236,47 +235,44 @@ async def _read_input(session: AsyncSession, program: ProgramRow, round_: RoundR
         )
     }
 
-    # Earlier pairs of the program, by Slack id; a pair both asked to continue may repeat.
+    # Earlier pairs of the program never meet again, unless both asked to continue at
+    # their latest pairing: then they are kept together (pinned, below).
+    slack_of = {pid: person.slack_user_id for pid, (_m, person) in people.items()}
     previous: dict[str, set[str]] = defaultdict(set)
-    continuing: list[tuple[str, str]] = []
-    earlier = (
-        await session.execute(
-            select(PairRow, PersonRow.slack_user_id)
-            .join(RoundRow, RoundRow.id == PairRow.round_id)
-            .join(PersonRow, PersonRow.id == PairRow.mentee_id)
-            .where(
-                PairRow.program_id == program.id,
-                RoundRow.status.in_(_HELD),
-                PairRow.status.in_(_WENT_AHEAD),
-                PairRow.mentor_id.is_not(None),
-            )
-            .order_by(PairRow.id)
-        )
-    ).all()
-    mentor_ids = {pair.mentor_id for pair, _ in earlier}
-    mentor_slack: dict[int | None, str] = dict(
-        (
-            await session.execute(
-                select(PersonRow.id, PersonRow.slack_user_id).where(PersonRow.id.in_(mentor_ids))
-            )
-        ).all()
-    )
-    for pair, mentee_slack in earlier:
-        mentor = mentor_slack[pair.mentor_id]
-        both_continue = pair.mentor_continues is True and pair.mentee_continues is True
-        if both_continue and pair.status == PairStatus.ACTIVE.value:
-            continuing.append((mentor, mentee_slack))
-            continue
-        previous[mentor].add(mentee_slack)
-        previous[mentee_slack].add(mentor)
+    for a, b in await lifecycle.list_excluded_pairs(session, program_id=program.id):
+        if a in slack_of and b in slack_of:
+            previous[slack_of[a]].add(slack_of[b])
+            previous[slack_of[b]].add(slack_of[a])
+    continuing = [
+        (slack_of[mentor], slack_of[mentee])
+        for mentor, mentee in await lifecycle.list_continuing_pairs(session, program_id=program.id)
+        if mentor in slack_of and mentee in slack_of
+    ]
     for slack_id, roster_entry in roster.items():
         for other in roster_entry.previous_partners:
             previous[slack_id].add(other)
             previous[other].add(slack_id)
 
+    # Someone still with a partner of an earlier round (proposed or introduced) sits
+    # this round out: a round made before the last one ended tops it up, it never
+    # gives anyone a second partner. Round ends free them (`lifecycle`).
+    taken = (
+        await session.execute(
+            select(PairRow.mentor_id, PairRow.mentee_id)
+            .join(RoundRow, RoundRow.id == PairRow.round_id)
+            .where(
+                PairRow.program_id == program.id,
+                RoundRow.status.in_(_HELD),
+                PairRow.status.in_([PairStatus.PROPOSED.value, PairStatus.ACTIVE.value]),
+            )
+        )
+    ).all()
+    busy = {i for pair in taken for i in pair if i is not None}
     candidates: list[Candidate] = []
     rematch: set[str] = set()
     for person_id, (membership, person) in people.items():
+        if person_id in busy:
+            continue
         entry = roster.get(person.slack_user_id)
         manager = person.manager_slack_id or (entry.manager_slack_id if entry else None)
         if membership.wants_rematch:

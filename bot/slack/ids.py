@@ -147,3 +147,14 @@ ADMIN_VIEWS = {
     PROGRAMS_VIEW: PROGRAM_NAME.block_id,  # no inputs: a forged submission is refused
     PROGRAM_EDIT_VIEW: PROGRAM_NAME.block_id,
 }
+# --- Consent, fit check and round end (issue 9 points 4, 6, 7) ---------------------
+# DM buttons whose value is a pair id; the listener checks the clicker is in that pair.
+CONSENT_ACCEPT = "consent_accept"
+CONSENT_DECLINE = "consent_decline"  # opens CONSENT_DECLINE_VIEW
+CONSENT_DECLINE_VIEW = "consent_decline"
+CONSENT_REASON = InputId("consent_reason", "reason")  # optional, admins only
+FIT_GOOD = "fit_good"
+FIT_DECIDING = "fit_deciding"
+FIT_NOT_A_FIT = "fit_not_a_fit"
+CLOSING_CONTINUE = "closing_continue"
+CLOSING_REMATCH = "closing_rematch"

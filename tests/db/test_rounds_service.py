@@ -24,6 +24,7 @@ from bot.db.tables import (
     SkillRow,
 )
 from bot.delivery import Deliverer, DeliveryPolicy
+from bot.services.lifecycle import sweep_round_ends
 from bot.services.rounds import (
     Adjustments,
     ConfirmOutcome,
@@ -183,6 +184,25 @@ async def test_confirming_twice_at_once_makes_one_round(sessions: Sessions) -> N
     assert later.outcome == ConfirmOutcome.NOTHING_TO_CONFIRM
 
 
+async def test_people_still_paired_sit_out_a_round_made_before_theirs_ended(
+    sessions: Sessions,
+) -> None:
+    program_id = await seed(sessions, [mentor("U1M"), mentor("U2M"), leader("U1L"), leader("U2L")])
+    first = await preview_round(
+        sessions, team_id=TEAM, program_id=program_id, created_by=None, now=NOW
+    )
+    assert first is not None
+    await confirm_round(sessions, team_id=TEAM, round_id=first.id, now=NOW)
+    assert len(await pairs_by_slack(sessions, first.id)) == 2
+    # A top-up round a week later: everyone still has their partner, so nobody is
+    # paired again (no one gets two partners at once).
+    top_up = await preview_round(
+        sessions, team_id=TEAM, program_id=program_id, created_by=None, now=NOW + timedelta(weeks=1)
+    )
+    assert top_up is not None and top_up.id != first.id
+    assert await pairs_by_slack(sessions, top_up.id) == set()
+
+
 async def test_the_next_round_never_repeats_a_pair_unless_both_continue(sessions: Sessions) -> None:
     program_id = await seed(sessions, [mentor("U1M"), mentor("U2M"), leader("U1L"), leader("U2L")])
     first = await preview_round(
@@ -192,6 +212,7 @@ async def test_the_next_round_never_repeats_a_pair_unless_both_continue(sessions
     await confirm_round(sessions, team_id=TEAM, round_id=first.id, now=NOW)
     before = await pairs_by_slack(sessions, first.id)
     later = NOW + timedelta(weeks=13)
+    assert await sweep_round_ends(sessions, now=later) == len(before)  # the round ended
     second = await preview_round(
         sessions, team_id=TEAM, program_id=program_id, created_by=None, now=later
     )
