@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-WORKDAY_START = time(9, 0)
-WORKDAY_END = time(17, 0)
+from bot.matching.overlap import WORKDAY_END, WORKDAY_START, resolve_zone
+
 SLOT_STEP = timedelta(minutes=30)
 SEARCH_DAYS = 21  # beyond three weeks two zones share no weekday hours at all
-
-
-def get_zone(name: str) -> ZoneInfo:
-    """The zone for an IANA name; UTC when the name is blank or unknown."""
-    try:
-        return ZoneInfo(name.strip() or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def is_working_time(moment: datetime, zone: ZoneInfo, *, length: timedelta) -> bool:
@@ -58,7 +50,7 @@ def list_common_slots(
     """
     if after.tzinfo is None:
         raise ValueError("naive datetime")
-    resolved = [get_zone(name) for name in zones] or [ZoneInfo("UTC")]
+    resolved = [resolve_zone(name) for name in zones] or [ZoneInfo("UTC")]
     slots: list[datetime] = []
     days_taken: set[object] = set()
     moment = _round_up(after, SLOT_STEP)
@@ -79,5 +71,61 @@ def list_common_slots(
 
 def format_local(moment: datetime, zone_name: str) -> str:
     """ "Tue 1 Dec, 10:00 (Europe/Berlin)": a time as one zone's wall clock shows it."""
-    local = moment.astimezone(get_zone(zone_name))
+    local = moment.astimezone(resolve_zone(zone_name))
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} ({zone_name or 'UTC'})"
+
+
+# --- when a nudge may reach someone (PRODUCT §5: weekdays, local working hours) ---
+
+
+def next_working_time(at: datetime, *, timezone: str) -> datetime:
+    """`at` if it falls in the person's working hours, else the next weekday's start.
+
+    Pure. The local start is built on the local date, so a daylight-saving change moves
+    it with the clocks (09:00 stays 09:00). An unknown zone counts as UTC.
+    """
+    zone = resolve_zone(timezone)
+    local = at.astimezone(zone)
+    if local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END:
+        return at
+    day = local.date()
+    if local.time() >= WORKDAY_START or local.weekday() >= 5:
+        day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    start = datetime.combine(day, WORKDAY_START, tzinfo=zone)
+    return start.astimezone(at.tzinfo)
+
+
+def last_working_time(at: datetime, *, timezone: str) -> datetime:
+    """`at` if it falls in working hours, else the last hour of the working day before.
+
+    Pure. An hour before the day ends, so a nudge sent then can still be acted on.
+    """
+    zone = resolve_zone(timezone)
+    local = at.astimezone(zone)
+    if local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END:
+        return at
+    day = local.date()
+    if local.time() < WORKDAY_END or local.weekday() >= 5:
+        day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    late = (datetime.combine(day, WORKDAY_END) - timedelta(hours=1)).time()
+    return datetime.combine(day, late, tzinfo=zone).astimezone(at.tzinfo)
+
+
+def reminder_time(*, sent_at: datetime, due_at: datetime, timezone: str) -> datetime | None:
+    """When to remind someone of a question open from `sent_at` to `due_at`. Pure.
+
+    Half-way, moved into their working hours: forward if that leaves them an hour
+    before it closes, else back to the working hours before (a proposal sent on
+    Thursday that closes on Sunday is recalled on Friday, not over the weekend).
+    None when no working hours fall in between.
+    """
+    half = sent_at + (due_at - sent_at) / 2
+    later = next_working_time(half, timezone=timezone)
+    if later <= due_at - timedelta(hours=1):
+        return later
+    earlier = last_working_time(half, timezone=timezone)
+    return earlier if earlier > sent_at else None

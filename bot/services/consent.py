@@ -34,8 +34,6 @@ from bot.services.lifecycle import (
     get_membership_ids,
     get_pair_member,
     list_sent_locations,
-    next_working_time,
-    reminder_time,
 )
 from bot.slack.views.consent import (
     Proposal,
@@ -45,6 +43,7 @@ from bot.slack.views.consent import (
     proposal_expired_message,
     proposal_message,
 )
+from bot.worktime import next_working_time, reminder_time
 
 logger = logging.getLogger(__name__)
 

@@ -36,9 +36,9 @@ from bot.services.lifecycle import (
     Side,
     get_membership_ids,
     get_pair_member,
-    next_working_time,
 )
 from bot.slack.views.fitcheck import fit_question_message, rematch_notice_message
+from bot.worktime import next_working_time
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """A pair's life after its round is confirmed: round end, continuing, and what the
 next round must not repeat. Also the small pieces consent and the fit check share:
-who clicked a pair's button, when a DM may reach someone, and taking back queued DMs.
+who clicked a pair's button, and taking back queued DMs.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import enum
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,67 +26,10 @@ from bot.db.tables import (
 )
 from bot.delivery import enqueue_message
 from bot.domain import DeliveryStatus, FitAnswer, PairStatus, RoundStatus
-from bot.matching.overlap import resolve_zone
 from bot.slack.views.fitcheck import closing_prompt_message
+from bot.worktime import next_working_time
 
 logger = logging.getLogger(__name__)
-
-# Nudges reach people on weekdays between these local times (PRODUCT §5).
-WORKDAY_START = time(9)
-WORKDAY_END = time(17)
-
-
-def next_working_time(at: datetime, *, timezone: str) -> datetime:
-    """`at` if it falls in the person's working hours, else the next weekday's start.
-
-    Pure. The local start is built on the local date, so a daylight-saving change moves
-    it with the clocks (09:00 stays 09:00). An unknown zone counts as UTC.
-    """
-    zone = resolve_zone(timezone)
-    local = at.astimezone(zone)
-    if local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END:
-        return at
-    day = local.date()
-    if local.time() >= WORKDAY_START or local.weekday() >= 5:
-        day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    start = datetime.combine(day, WORKDAY_START, tzinfo=zone)
-    return start.astimezone(at.tzinfo)
-
-
-def last_working_time(at: datetime, *, timezone: str) -> datetime:
-    """`at` if it falls in working hours, else the last hour of the working day before.
-
-    Pure. An hour before the day ends, so a nudge sent then can still be acted on.
-    """
-    zone = resolve_zone(timezone)
-    local = at.astimezone(zone)
-    if local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END:
-        return at
-    day = local.date()
-    if local.time() < WORKDAY_END or local.weekday() >= 5:
-        day -= timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    late = (datetime.combine(day, WORKDAY_END) - timedelta(hours=1)).time()
-    return datetime.combine(day, late, tzinfo=zone).astimezone(at.tzinfo)
-
-
-def reminder_time(*, sent_at: datetime, due_at: datetime, timezone: str) -> datetime | None:
-    """When to remind someone of a question open from `sent_at` to `due_at`. Pure.
-
-    Half-way, moved into their working hours: forward if that leaves them an hour
-    before it closes, else back to the working hours before (a proposal sent on
-    Thursday that closes on Sunday is recalled on Friday, not over the weekend).
-    None when no working hours fall in between.
-    """
-    half = sent_at + (due_at - sent_at) / 2
-    later = next_working_time(half, timezone=timezone)
-    if later <= due_at - timedelta(hours=1):
-        return later
-    earlier = last_working_time(half, timezone=timezone)
-    return earlier if earlier > sent_at else None
 
 
 class Side(enum.StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services.lifecycle import last_working_time, next_working_time, reminder_time
+from bot.worktime import last_working_time, next_working_time, reminder_time
 
 
 def utc(text: str) -> datetime:
