@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import DEFAULT_CATALOGUE, normalise_skill
-from bot.db.tables import MembershipRow, ProgramRow, SkillRow, WorkspaceRow
-from bot.domain import MembershipStatus
+from bot.db.tables import MembershipRow, ProgramRow, RoundRow, SkillRow, WorkspaceRow
+from bot.domain import MembershipStatus, RoundStatus
+from bot.round_dates import get_next_round_date
 
-DEFAULT_PROGRAM_NAME = "Reverse Mentoring"
+# Read in sentences as "You're in the Reverse mentoring program" (views/status.py
+# program_in_sentence). The first wave's name read like a brand; a default program
+# still called that is renamed when next loaded, a name an admin chose is kept.
+DEFAULT_PROGRAM_NAME = "Reverse mentoring program"
+OLD_DEFAULT_PROGRAM_NAME = "Reverse Mentoring"
 DEFAULT_OBJECTIVES = (
     "Early-career colleagues share what they know — new platforms, AI tools, how their "
     "generation works — with leaders who want to learn it, and learn from them in return."
@@ -39,6 +44,9 @@ async def get_or_create_default_program(
         select(ProgramRow).where(ProgramRow.team_id == team_id, ProgramRow.is_default)
     )
     if program is not None:
+        if program.name == OLD_DEFAULT_PROGRAM_NAME:
+            program.name = DEFAULT_PROGRAM_NAME
+            program.updated_at = now
         return program
     try:
         async with session.begin_nested():  # two first-time joins at once: one creates it
@@ -140,3 +148,30 @@ async def list_open_programs_with_counts(
         .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
     )
     return [ProgramCounts(p, int(m), int(paused), int(k)) for p, m, paused, k in rows.all()]
+
+
+async def list_next_round_dates(
+    session: AsyncSession, programs: list[ProgramRow], *, today: date
+) -> dict[int, date | None]:
+    """Each program's next round start (`get_next_round_date`), in one query however many."""
+    if not programs:
+        return {}
+    rows = await session.execute(
+        select(RoundRow.program_id, func.max(RoundRow.ends_at))
+        .where(
+            RoundRow.program_id.in_([p.id for p in programs]),
+            RoundRow.status != RoundStatus.CANCELLED.value,
+        )
+        .group_by(RoundRow.program_id)
+    )
+    last_ends = {program_id: ends_at for program_id, ends_at in rows.all()}
+    return {
+        p.id: get_next_round_date(
+            starts_on=p.starts_on,
+            round_weeks=p.round_weeks,
+            last_round_ends_on=last_ends[p.id].date() if last_ends.get(p.id) else None,
+            pairs_automatically=p.pairs_automatically,
+            today=today,
+        )
+        for p in programs
+    }
