@@ -26,6 +26,7 @@ from bot.slack.listeners import (
     home,
     participation,
     reflections,
+    roster,
     skills,
     workspace,
 )
@@ -93,6 +94,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     participation.register(app, runtime, router)
     reflections.register(app, runtime, router)
     skills.register(app, runtime, router)
+    roster.register(app, runtime, router)  # after `admin` is registered: adds `admin import`
     home.register(app, runtime)
     workspace.register(app, runtime)
     register_admin_guard(app, runtime, router)
