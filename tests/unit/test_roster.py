@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.domain import CareerStage, Role
 from bot.services.roster import emails_to_look_up, parse_roster, resolve_roster
-from bot.slack.listeners.roster import decode_roster, is_slack_file_url, parse_roster_submission
 from bot.slack import ids
+from bot.slack.listeners.roster import decode_roster, is_slack_file_url, parse_roster_submission
 
 HEADER = "id,name,role,career_stage,department,manager_id,previous_partners\n"
 
