@@ -283,11 +283,10 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         else:
             await handle_help(request)
 
-    subcommand = (
-        before.subcommand
-        if before is not None
-        else Subcommand("admin", "admin import", "import an HR roster", admin_only=True)
-    )
+    summary = "import an HR roster" if before is None else f"{before.subcommand.summary}"
+    if before is not None:
+        summary += "; `import` an HR roster"
+    subcommand = Subcommand("admin", "admin [import]", summary, admin_only=True)
     router.add(subcommand, handle_admin)
 
     @app.action(ids.ROSTER_IMPORT_BUTTON)
