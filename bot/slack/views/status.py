@@ -243,9 +243,8 @@ def leave_modal(membership: MembershipSummary) -> dict[str, Any]:
                 options=[
                     Option(
                         value=ids.LEAVE_DELETE_VALUE,
-                        text="Also delete my profile, reflections and stories",
-                        description="Erases your profile, skills, goals, reflections and "
-                        "stories. No undo.",
+                        text="Also delete my profile and reflections",
+                        description="Erases your profile, skills, goals and reflections. No undo.",
                     )
                 ],
             ),
@@ -269,7 +268,7 @@ def erase_modal() -> dict[str, Any]:
     blocks: list[Block] = [
         _section(
             "You've left the program and we kept your profile. Delete your profile, skills, "
-            "goals, reflections and stories now? *There's no undo.*"
+            "goals and reflections now? *There's no undo.*"
         ),
         _context("Pairs you were in keep counts only; nothing that names you stays."),
     ]
@@ -285,7 +284,7 @@ def erase_modal() -> dict[str, Any]:
 
 
 def erased_message() -> dict[str, Any]:
-    text = "Done — your profile, reflections and stories are deleted."
+    text = "Done — your profile and reflections are deleted."
     return _message(text, [_section(text)], ephemeral=True)
 
 
@@ -294,7 +293,7 @@ def leave_done_message(*, deleted: bool, program_name: str) -> dict[str, Any]:
     program = program_in_sentence(program_name)
     first = f"You've left *{program}*. Thank you for the time you gave to it."
     if deleted:
-        second = "Your profile, reflections and stories are deleted."
+        second = "Your profile and reflections are deleted."
     else:
         second = "We've kept your profile, so rejoining with `/mentor join` is quick."
     return _message(

@@ -148,7 +148,8 @@ def test_leave_modal() -> None:
     box = next(b for b in view["blocks"] if b.get("block_id") == ids.LEAVE_DELETE.block_id)
     assert box["optional"] is True
     assert box["element"]["options"][0]["value"] == ids.LEAVE_DELETE_VALUE
-    assert "delete my profile, reflections and stories" in block_texts(view)
+    assert "delete my profile and reflections" in block_texts(view)
+    assert "stories" not in block_texts(view)  # no stories in this build (VOICE.md)
     assert "<@U0DANA>" in block_texts(view)
     assert view["close"]["text"] == "Stay"
 
