@@ -34,14 +34,17 @@ async def test_the_last_round_that_was_not_cancelled_sets_the_next_start(
         ):
             session.add(
                 RoundRow(
-                    team_id=TEAM, program_id=running.id, number=number, status=status,
-                    starts_at=ends - timedelta(weeks=12), ends_at=ends, created_at=NOW,
-                )  # fmt: skip
+                    team_id=TEAM,
+                    program_id=running.id,
+                    number=number,
+                    status=status,
+                    starts_at=ends - timedelta(weeks=12),
+                    ends_at=ends,
+                    created_at=NOW,
+                )
             )
         await session.flush()
-        dates = await list_next_round_dates(
-            session, [running, fresh, manual], today=NOW.date()
-        )
+        dates = await list_next_round_dates(session, [running, fresh, manual], today=NOW.date())
     assert dates == {
         running.id: (NOW + timedelta(weeks=10)).date(),
         fresh.id: date(2027, 1, 11),
