@@ -31,6 +31,7 @@ from bot.services.roster import (
 from bot.slack import ids
 from bot.slack.listeners.commands import CommandRequest, CommandRouter, handle_help
 from bot.slack.modals import open_then_fill
+from bot.slack.views.enrollment import loading_modal
 from bot.slack.views.help import Subcommand
 from bot.slack.views.roster import (
     TITLE,
@@ -192,14 +193,23 @@ async def open_roster_import(
     trigger_id: str,
     team_id: str,
     program_id: int | None,
+    from_modal: bool = False,
 ) -> None:
+    """Open the import modal; from inside a modal (the admin modal's button) it is pushed
+    on top, so closing it goes back there."""
+
     async def build() -> dict[str, Any]:
         programs = await list_roster_programs(
             runtime.sessions, team_id=team_id, now=runtime.clock.now()
         )
         return roster_import_modal(programs=programs, program_id=program_id)
 
-    await open_then_fill(client, trigger_id=trigger_id, title=TITLE, build=build)
+    if not from_modal:
+        await open_then_fill(client, trigger_id=trigger_id, title=TITLE, build=build)
+        return
+    # The trigger_id (3 s, single use) is spent on a placeholder first, as open_then_fill does.
+    pushed = await client.views_push(trigger_id=trigger_id, view=loading_modal(TITLE))
+    await client.views_update(view_id=pushed["view"]["id"], view=await build())
 
 
 async def import_roster(
@@ -295,9 +305,10 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
     ) -> None:
         await ack()  # admins only: bot/slack/guard.py refused everyone else
         value = str(action.get("value") or "")
+        in_modal = (body.get("view") or {}).get("type") == "modal"
         await open_roster_import(
             runtime, client, trigger_id=body["trigger_id"], team_id=body["team"]["id"],
-            program_id=int(value) if value.isdigit() else None,
+            program_id=int(value) if value.isdigit() else None, from_modal=in_modal,
         )  # fmt: skip
 
     @app.view(ids.ROSTER_VIEW)
