@@ -123,8 +123,9 @@ DEFAULT_CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # The theme groups in pickers, in a deliberate order (not A-Z): the reverse-mentoring
 # themes first, since they carry the picks the form requires (what a reverse mentor
-# shares, what a leader learns); then "Leadership & career", what leaders offer back,
-# which the pickers' hints point to; admins' own categories after those, A-Z; Other last.
+# shares, what a leader learns); then "Leadership & career", what leaders offer back
+# (the optional picks: the pickers' hints name career guidance); admins' own
+# categories after those, A-Z; Other last.
 _THEME_ORDER = {name.casefold(): rank for rank, (name, _) in enumerate(DEFAULT_CATALOGUE)}
 
 

@@ -270,12 +270,12 @@ class SkillNeed:
 _TEACHES_NEED: dict[Role | None, SkillNeed] = {
     None: SkillNeed(True, "Reverse mentors: at least one. Leaders: what you could offer back."),
     Role.MENTOR: SkillNeed(True, "At least one: it's what your leader learns from you."),
-    Role.MENTEE: SkillNeed(False, "What you could offer back — see Leadership & career."),
+    Role.MENTEE: SkillNeed(False, "What you could offer back, such as career guidance."),
     Role.EITHER: SkillNeed(True, "At least one, in case you're paired as a reverse mentor."),
 }
 _LEARNS_NEED: dict[Role | None, SkillNeed] = {
     None: SkillNeed(True, "Leaders: at least one. Reverse mentors: anything you'd like back."),
-    Role.MENTOR: SkillNeed(False, "Anything you'd like back — see Leadership & career."),
+    Role.MENTOR: SkillNeed(False, "Anything you'd like to learn back, such as career guidance."),
     Role.MENTEE: SkillNeed(True, "At least one: your reverse mentor can teach it."),
     Role.EITHER: SkillNeed(True, "At least one, in case you're paired as a leader."),
 }
