@@ -26,6 +26,7 @@ from bot.slack.listeners import (
     home,
     participation,
     reflections,
+    roster,
     skills,
     workspace,
 )
@@ -103,6 +104,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     workspace.register(app, runtime)
     round_listeners.register(app, runtime, router)  # pairing rounds (issue 9)
     program_admin.register(app, runtime, router)  # program management (issue 9)
+    roster.register(app, runtime, router)  # after `admin` is registered: adds `admin import`
     # Consent, fit check and round end (issue 9 points 4, 6, 7).
     consent_listeners.register(app, runtime)
     fitcheck_listeners.register(app, runtime)

@@ -121,6 +121,24 @@ DEFAULT_CATALOGUE: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# The theme groups in pickers, in a deliberate order (not A-Z): the reverse-mentoring
+# themes first, since they carry the picks the form requires (what a reverse mentor
+# shares, what a leader learns); then "Leadership & career", what leaders offer back
+# (the optional picks: the pickers' hints name career guidance); admins' own
+# categories after those, A-Z; Other last.
+_THEME_ORDER = {name.casefold(): rank for rank, (name, _) in enumerate(DEFAULT_CATALOGUE)}
+
+
+def category_rank(category: str) -> tuple[int, str]:
+    """Sort key of a skill category for pickers: the catalogue's order, then A-Z, Other last."""
+    key = clean_text(category, multiline=False).casefold()
+    if key in _THEME_ORDER:
+        return (0, f"{_THEME_ORDER[key]:04d}")
+    if not key or key == OTHER_CATEGORY.casefold():
+        return (2, "")
+    return (1, key)
+
+
 def clean_skill_name(name: str) -> str:
     """The name as shown: the one free-text rule (bot.slack.text) for one line, case kept.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,8 +20,13 @@ from bot.db.tables import (
     WorkspaceRow,
 )
 from bot.domain import MembershipStatus, PairStatus, RoundStatus
+from bot.round_dates import get_next_round_date
 
-DEFAULT_PROGRAM_NAME = "Reverse Mentoring"
+# Read in sentences as "You're in the Reverse mentoring program" (views/status.py
+# program_in_sentence). The first wave's name read like a brand; a default program
+# still called that is renamed when next loaded, a name an admin chose is kept.
+DEFAULT_PROGRAM_NAME = "Reverse mentoring program"
+OLD_DEFAULT_PROGRAM_NAME = "Reverse Mentoring"
 DEFAULT_OBJECTIVES = (
     "Early-career colleagues share what they know — new platforms, AI tools, how their "
     "generation works — with leaders who want to learn it, and learn from them in return."
@@ -47,6 +52,9 @@ async def get_or_create_default_program(
         select(ProgramRow).where(ProgramRow.team_id == team_id, ProgramRow.is_default)
     )
     if program is not None:
+        if program.name == OLD_DEFAULT_PROGRAM_NAME:
+            program.name = DEFAULT_PROGRAM_NAME
+            program.updated_at = now
         return program
     try:
         async with session.begin_nested():  # two first-time joins at once: one creates it
@@ -254,3 +262,30 @@ async def list_program_overviews(
             ProgramOverviewRows(program, int(enrolled), int(paused), int(skills), current_round)
         )
     return overviews
+
+
+async def list_next_round_dates(
+    session: AsyncSession, programs: list[ProgramRow], *, today: date
+) -> dict[int, date | None]:
+    """Each program's next round start (`get_next_round_date`), in one query however many."""
+    if not programs:
+        return {}
+    rows = await session.execute(
+        select(RoundRow.program_id, func.max(RoundRow.ends_at))
+        .where(
+            RoundRow.program_id.in_([p.id for p in programs]),
+            RoundRow.status != RoundStatus.CANCELLED.value,
+        )
+        .group_by(RoundRow.program_id)
+    )
+    last_ends = {program_id: ends_at for program_id, ends_at in rows.all()}
+    return {
+        p.id: get_next_round_date(
+            starts_on=p.starts_on,
+            round_weeks=p.round_weeks,
+            last_round_ends_on=last_ends[p.id].date() if last_ends.get(p.id) else None,
+            pairs_automatically=p.pairs_automatically,
+            today=today,
+        )
+        for p in programs
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from bot.db.people import (
 from bot.db.programs import (
     get_or_create_default_program,
     get_program,
+    list_next_round_dates,
     list_open_programs,
     list_skills,
 )
@@ -107,6 +108,7 @@ async def _draft(
         goals=person.goals,
         cadence_days=membership.cadence_days if membership else None,
         max_mentees=membership.max_mentees if membership else 1,
+        manager_slack_id=person.manager_slack_id,
     )
 
 
@@ -122,6 +124,7 @@ class AccountInactiveError(Exception):
 class EnrollmentSaved:
     program_name: str
     joined: bool  # a new (or renewed) membership, not an edit
+    next_round_on: date | None = None  # None: the program's admins start it
 
 
 async def record_enrollment(
@@ -132,12 +135,15 @@ async def record_enrollment(
         program = await get_program(session, team_id, form.program_id)
         if program is None or not program.is_open:
             raise ProgramClosedError(form.program_id)
+        # Read before the first write: on SQLite the write lock is held from there on.
+        next_round = (await list_next_round_dates(session, [program], today=now.date()))[program.id]
         person, _ = await get_or_create_person(session, team_id, user_id, now=now)
         if not person.is_active:
             raise AccountInactiveError(user_id)
         person.career_stage = int(form.career_stage)
         person.department = form.department
         person.goals = form.goals
+        person.manager_slack_id = form.manager_slack_id
         person.updated_at = now
         await replace_person_skills(
             session, person, program_id=program.id, teaches=form.teaches, learns=form.learns
@@ -156,6 +162,7 @@ async def record_enrollment(
             membership.status = MembershipStatus.ACTIVE.value
             membership.paused_until = None
             membership.left_at = None
+            membership.left_reason = None  # why they left last time no longer holds
             membership.joined_at = now
         await session.flush()
         if joined:
@@ -164,8 +171,10 @@ async def record_enrollment(
                 team_id=team_id,
                 key=f"welcome:{membership.id}:{now.isoformat()}",
                 channel=user_id,
-                payload=welcome_message(program_name=program.name, role=form.role),
+                payload=welcome_message(
+                    program_name=program.name, role=form.role, next_round_on=next_round
+                ),
                 due_at=now,
             )
     logger.info("enrollment saved: membership %s (joined=%s)", membership.id, joined)
-    return EnrollmentSaved(program_name=program.name, joined=joined)
+    return EnrollmentSaved(program_name=program.name, joined=joined, next_round_on=next_round)

@@ -6,7 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -23,7 +23,7 @@ from bot.db.people import (
     list_partners_and_meetings,
     list_person_skills,
 )
-from bot.db.programs import list_open_programs_with_counts
+from bot.db.programs import list_next_round_dates, list_open_programs_with_counts
 from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow, ProgramRow
 from bot.delivery import drop_messages, enqueue_message
 from bot.domain import (
@@ -52,12 +52,13 @@ logger = logging.getLogger(__name__)
 
 
 async def get_personal_status(
-    sessions: Sessions, *, team_id: str, user_id: str
+    sessions: Sessions, *, team_id: str, user_id: str, today: date | None = None
 ) -> PersonalStatus | None:
     """The person's profile and programs as they should see them; None if unknown.
 
     Three queries however many programs, partners and meetings: it answers every
-    `/mentor status` and renders every Home tab.
+    `/mentor status` and renders every Home tab. With `today`, a fourth says when each
+    program's next round starts.
     """
     async with reading(sessions) as session:
         person, memberships = await get_person_and_memberships(session, team_id, user_id)
@@ -65,6 +66,11 @@ async def get_personal_status(
             return None
         skills = await list_person_skills(session, person.id)
         partners = await list_partners_and_meetings(session, person.id) if memberships else []
+        next_rounds: dict[int, date | None] = {}
+        if today is not None and memberships:
+            next_rounds = await list_next_round_dates(
+                session, [p for _m, p in memberships], today=today
+            )
     by_program: dict[int, list[tuple[PartnerLink, int]]] = defaultdict(list)
     for link, meetings in partners:
         by_program[link.pair.program_id].append((link, meetings))
@@ -76,7 +82,7 @@ async def get_personal_status(
         teaches=tuple(s.name for s in skills[SkillKind.TEACH]),
         learns=tuple(s.name for s in skills[SkillKind.LEARN]),
         memberships=tuple(
-            _summary(membership, program, by_program[program.id])
+            _summary(membership, program, by_program[program.id], next_rounds.get(program.id))
             for membership, program in memberships
         ),
         is_active=person.is_active,
@@ -84,7 +90,10 @@ async def get_personal_status(
 
 
 def _summary(
-    membership: MembershipRow, program: ProgramRow, partners: list[tuple[PartnerLink, int]]
+    membership: MembershipRow,
+    program: ProgramRow,
+    partners: list[tuple[PartnerLink, int]],
+    next_round_on: date | None,
 ) -> MembershipSummary:
     due = [link.pair.next_checkin_at for link, _ in partners if link.pair.next_checkin_at]
     return MembershipSummary(
@@ -98,6 +107,7 @@ def _summary(
         ),
         next_checkin_at=min(due) if due else None,
         meetings_count=sum(meetings for _, meetings in partners),
+        next_round_on=next_round_on,
     )
 
 
@@ -166,6 +176,9 @@ async def resume_due_pauses(sessions: Sessions, *, now: datetime) -> int:
             .with_for_update(skip_locked=True)
         )
         rows = due.all()
+        next_rounds = await list_next_round_dates(
+            session, list({p.id: p for _m, _person, p in rows}.values()), today=now.date()
+        )
         for membership, person, program in rows:
             until = membership.paused_until
             await enqueue_message(
@@ -173,7 +186,9 @@ async def resume_due_pauses(sessions: Sessions, *, now: datetime) -> int:
                 team_id=membership.team_id,
                 key=f"resumed:{membership.id}:{until.isoformat() if until else ''}",
                 channel=person.slack_user_id,
-                payload=resumed_message(program_name=program.name),
+                payload=resumed_message(
+                    program_name=program.name, next_round_on=next_rounds.get(program.id)
+                ),
                 due_at=now,
                 membership_id=membership.id,
             )
@@ -196,8 +211,12 @@ async def leave(
     program_id: int | None,
     delete_data: bool,
     now: datetime,
+    reason: str = "",
 ) -> LeaveResult | None:
     """Leave one program (partners hear kindly), and optionally erase the person.
+
+    `reason` (optional, private) is kept on the membership for the program's admins;
+    partners never hear it, and erasing the person deletes it with the membership.
 
     Deleting leaves every program and erases the person (`erase_person`); it also
     works for someone who left earlier and kept their data (`program_id` None).
@@ -220,6 +239,7 @@ async def leave(
             membership.status = MembershipStatus.LEFT.value
             membership.left_at = now
             membership.paused_until = None
+            membership.left_reason = reason or None
         if delete_data:
             await erase_person(session, person, now=now)
     logger.info("participant left %d program(s), deleted=%s", len(leaving), delete_data)
@@ -298,7 +318,9 @@ async def _end_partnerships(
     `name_partner` False when the person is being erased: the notice must not keep
     their name after they are gone.
     """
-    for link in await list_active_partners(session, person.id, program_id=program.id):
+    links = await list_active_partners(session, person.id, program_id=program.id)
+    next_round = (await list_next_round_dates(session, [program], today=now.date()))[program.id]
+    for link in links:
         link.pair.status = PairStatus.ENDED.value
         link.pair.ended_at = now
         await enqueue_message(
@@ -309,6 +331,7 @@ async def _end_partnerships(
             payload=message(
                 partner_name=(person.name or None) if name_partner else None,
                 program_name=program.name,
+                next_round_on=next_round,
             ),
             due_at=now,
         )

@@ -28,6 +28,7 @@ from bot.slack.views.enrollment import CADENCES, DEPARTMENT_MAX, GOALS_MAX, MAX_
 from bot.slack.views.models import ProfileDraft, ProgramOption, SkillOption, ViewMetadata
 from bot.slack.views.reflection import RATINGS, REFLECTION_TEXT_MAX
 from bot.slack.views.skills import MAX_SKILLS_PER_SIDE
+from bot.slack.views.status import PAUSE_CHOICES
 
 FormErrors = dict[str, str]  # block_id -> message shown under that input
 
@@ -35,6 +36,8 @@ METADATA_MAX = 3000  # Slack's private_metadata limit
 PAUSE_WEEKS_MAX = 52
 ADD_SKILLS_MAX = 50  # lines per save
 
+_USER = re.compile(r"[UW][A-Z0-9]{2,20}")  # a Slack user id, as users_select sends it
+LEAVE_REASON_MAX = 500
 _ID = re.compile(r"[0-9]{1,18}")  # ASCII only: int() would accept "٣" and " 3 "
 _PAUSE = re.compile(r"([0-9]{1,3})\s*(?:w|wk|wks|week|weeks)?", re.IGNORECASE)
 
@@ -57,6 +60,7 @@ class EnrollmentForm:
     goals: str
     cadence_days: int
     max_mentees: int
+    manager_slack_id: str | None = None  # never paired with them, nor they with reports
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,12 @@ def _selected_many(values: object, field: ids.InputId) -> list[str] | None:
     return [value for value in chosen if value is not None]
 
 
+def _selected_user(values: object, field: ids.InputId) -> str | None:
+    """A users_select's pick when it is a Slack user id; None when none or malformed."""
+    user = _element(values, field).get("selected_user")
+    return user if isinstance(user, str) and _USER.fullmatch(user) else None
+
+
 def _parse_id(text: str | None) -> int | None:
     return int(text) if text is not None and _ID.fullmatch(text) else None
 
@@ -232,6 +242,7 @@ def parse_enrollment(
     programs: Sequence[ProgramOption],
     active_skill_ids: Mapping[int, Set[int]],
     private_metadata: object,
+    user_id: str | None = None,
 ) -> EnrollmentForm | FormErrors:
     """Read the enrollment modal (`view.state.values`).
 
@@ -304,8 +315,16 @@ def parse_enrollment(
     if cadence is None:
         errors[ids.ENROLL_CADENCE.block_id] = "Choose how often you'd like to meet."
     max_mentees = _parse_choice(_selected(values, ids.ENROLL_MAX_MENTEES), MAX_MENTEES_CHOICES)
-    if max_mentees is None:
+    # Asked of reverse mentors only: a leader's answer (a modal built before the role
+    # was picked) is ignored, and a modal without the question means one.
+    if role is Role.MENTEE or not _has_block(values, ids.ENROLL_MAX_MENTEES):
+        max_mentees = 1
+    elif max_mentees is None:
         errors[ids.ENROLL_MAX_MENTEES.block_id] = "Choose 1, 2 or 3."
+
+    manager = _selected_user(values, ids.ENROLL_MANAGER)
+    if manager is not None and manager == user_id:
+        errors[ids.ENROLL_MANAGER.block_id] = "That's you. Pick your manager, or leave it empty."
 
     if errors or not (program and role and stage and cadence and max_mentees):
         return errors
@@ -319,6 +338,7 @@ def parse_enrollment(
         goals=goals,
         cadence_days=cadence,
         max_mentees=max_mentees,
+        manager_slack_id=manager,
     )
 
 
@@ -345,6 +365,7 @@ def parse_enrollment_draft(values: object, *, private_metadata: object) -> Profi
         learns=_parse_ids(_selected_many(values, ids.ENROLL_LEARNS) or []) or frozenset(),
         cadence_days=cadence,
         max_mentees=max_mentees or 1,
+        manager_slack_id=_selected_user(values, ids.ENROLL_MANAGER),
     )
 
 
@@ -374,6 +395,23 @@ def parse_pause_weeks(text: str) -> int | InputError | None:
 def parse_leave(values: object) -> bool:
     """True when the person ticked "also delete my profile, reflections and stories"."""
     return ids.LEAVE_DELETE_VALUE in (_selected_many(values, ids.LEAVE_DELETE) or [])
+
+
+def parse_leave_reason(values: object) -> str | FormErrors:
+    """The optional, private reason for leaving ("" when none), or an error under it."""
+    errors: FormErrors = {}
+    reason = _free_text(values, ids.LEAVE_REASON, multiline=True, what="Your reason", errors=errors)
+    if len(reason) > LEAVE_REASON_MAX:
+        errors[ids.LEAVE_REASON.block_id] = f"Keep it to {LEAVE_REASON_MAX} characters."
+    return errors or reason
+
+
+def parse_pause_choice(value: object) -> int | InputError | None:
+    """A Home pause length: weeks, None for "until I resume", or an InputError."""
+    choice = _parse_choice(value if isinstance(value, str) else None, [w for w, _ in PAUSE_CHOICES])
+    if choice is None:
+        return InputError("Pick how long to pause.")
+    return choice or None
 
 
 # --- skill admin -------------------------------------------------------------------

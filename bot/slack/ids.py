@@ -70,6 +70,20 @@ HOME_RESUME = "home_resume"
 HOME_REFLECT = "home_reflect"
 HOME_MANAGE_SKILLS = "home_manage_skills"
 
+# --- newcomer polish, reporting lines, roster import (issue 9: points 2 and 9) ---
+ENROLL_MANAGER = InputId("enroll_manager", "manager")  # users_select: people.manager_slack_id
+LEAVE_REASON = InputId("leave_reason", "reason")  # optional, private: memberships.left_reason
+HOME_PAUSE_FOR = "home_pause_for"  # a select of pause lengths (values: weeks, "0" = until resume)
+SKILLS_SAVED_VIEW = "skills_saved"  # what the skill admin modal becomes after a save
+ROSTER_IMPORT_BUTTON = "admin_roster_import"  # opens the roster import modal (admins)
+ROSTER_VIEW = "roster_import"
+ROSTER_PROGRAM = InputId("roster_program", "program")
+ROSTER_FILE = InputId("roster_file", "file")  # file_input: one CSV
+ROSTER_RESULT_VIEW = "roster_result"  # the import's outcome, with the invite button
+ROSTER_INVITE = "roster_invite"  # button value: program id; sends invitations once
+ROSTER_ADMIN_ACTIONS = frozenset({ROSTER_IMPORT_BUTTON, ROSTER_INVITE})
+ROSTER_ADMIN_VIEWS = {ROSTER_VIEW: ROSTER_FILE.block_id, ROSTER_RESULT_VIEW: ROSTER_FILE.block_id}
+
 # Admin-only surfaces besides `admin_only` subcommands: bot/slack/guard.py refuses them
 # to anyone else, in one place. A view maps to the input its refusal is shown under;
 # actions and searches inside an admin view are admin-only too.
@@ -158,3 +172,7 @@ FIT_DECIDING = "fit_deciding"
 FIT_NOT_A_FIT = "fit_not_a_fit"
 CLOSING_CONTINUE = "closing_continue"
 CLOSING_REMATCH = "closing_rematch"
+
+# The roster import's admin-only surfaces join the one gate's lists (issue 9, point 2).
+ADMIN_ACTIONS = ADMIN_ACTIONS | ROSTER_ADMIN_ACTIONS
+ADMIN_VIEWS = {**ADMIN_VIEWS, **ROSTER_ADMIN_VIEWS}

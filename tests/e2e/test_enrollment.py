@@ -137,7 +137,7 @@ async def test_join_opens_at_once_then_stores_and_confirms(app: RunningApp) -> N
     await app.fake.await_until(lambda: app.fake.home_view(MEMBER) is not None)
     await app.fake.await_until(lambda: app.fake.messages(f"D{MEMBER}"))
     welcome = app.fake.messages(f"D{MEMBER}")[0]
-    assert "Welcome to Reverse Mentoring" in welcome["text"]
+    assert "Welcome to the Reverse mentoring program" in welcome["text"]
     async with app.sessions() as session:
         person = await session.scalar(select(PersonRow).where(PersonRow.slack_user_id == MEMBER))
     assert person is not None and person.timezone == "America/New_York"
@@ -230,7 +230,8 @@ async def test_status_pause_resume(app: RunningApp) -> None:
     await enroll(app, MEMBER, role="mentor", stage="1",
                  teaches=await _some_skill(app), learns=[])  # fmt: skip
     status = await ask_status(app, MEMBER)
-    assert status["response_type"] == "ephemeral" and "Reverse Mentoring" in status["text"]
+    assert status["response_type"] == "ephemeral"
+    assert "the Reverse mentoring program" in status["text"]
 
     bad = (await app.slack.command("pause forever", user_id=MEMBER)).json()
     assert "/mentor pause 4" in bad["text"]

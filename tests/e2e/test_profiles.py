@@ -29,7 +29,7 @@ from tests.e2e.test_enrollment import (
 
 GUEST_REFUSAL = "guest accounts can't join"
 TAKEN_OUT = "can't take part"
-NEXT_ROUND = "You'll be paired in the next round"
+NEXT_ROUND = "You'll be paired when the program's admins start the next round"
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:

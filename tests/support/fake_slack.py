@@ -57,11 +57,13 @@ BOT_SCOPES = (
     "chat:write,commands,im:write,mpim:write,users:read,files:write,channels:read"
     ",channels:join,groups:read"  # program channels (issue 9)
 )
+BOT_SCOPES += ",files:read,users:read.email"  # roster import (issue 9, point 2)
 
 # Pseudo-methods under which uploads and response_url posts are recorded; fault
 # injection (fail_next, latency, …) works on them too.
 UPLOAD = "upload"
 RESPONSE_URL = "response_url"
+FILE_DOWNLOAD = "file_download"  # GET of a file's url_private_download (roster import)
 
 # Form-encoded Web API calls carry these fields as JSON strings.
 _JSON_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
@@ -234,6 +236,7 @@ class FakeSlack:
         self._external_ids: dict[str, str] = {}
         self._home_views: dict[str, JSON] = {}
         self._uploads: dict[str, JSON] = {}
+        self._shared_files: dict[str, bytes] = {}
         self._responses: dict[str, list[ResponsePost]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self._buckets: dict[str, _Bucket] = {}
@@ -264,6 +267,8 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            # Roster import (issue 9, point 2): e-mail lookups.
+            "users.lookupByEmail": self._users_lookup_by_email,
             "apps.connections.open": self.socket_mode.open_connection,
         }
         self._port: int | None = None
@@ -348,6 +353,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_file_download)
+        app.router.add_get("/signin", self._handle_signin)
         self.socket_mode.add_routes(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -437,6 +444,41 @@ class FakeSlack:
         with self._lock:
             conv = self._conversations.get(channel_id)
             return conv is not None and conv.bot_member
+
+    # --- files a person shared through a modal's file_input (roster import) ---
+
+    def add_file(
+        self,
+        content: bytes,
+        *,
+        name: str = "roster.csv",
+        user: str | None = None,
+        filetype: str = "csv",
+        mimetype: str = "text/csv",
+    ) -> JSON:
+        """A file someone uploaded in a `file_input`; returns the file object Slack puts in
+        `view.state.values[block][action]["files"]`. Its `url_private_download` is served
+        here only with the bot token, like Slack's file host."""
+        with self._lock:
+            file_id = f"F{next(self._ids):010d}"
+            self._shared_files[file_id] = content
+        url = f"{self.url}/files-pri/{self.team_id}-{file_id}/download/{name}"
+        return {
+            "id": file_id,
+            "created": int(time.time()),
+            "timestamp": int(time.time()),
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": filetype.upper(),
+            "user": user or "",
+            "user_team": self.team_id,
+            "size": len(content),
+            "url_private": url.replace("/download/", "/"),
+            "url_private_download": url,
+            "permalink": f"https://fake-workspace.slack.com/files/{user}/{file_id}/{name}",
+        }
 
     def new_trigger_id(self, user_id: str | None = None) -> str:
         """A trigger id as carried by an interaction; valid `trigger_ttl` seconds, once."""
@@ -776,6 +818,33 @@ class FakeSlack:
             upload["content"] = data
         return 200, {"ok": True}, {}
 
+    async def _handle_file_download(self, request: web.Request) -> web.Response:
+        """A file's private URL. Without the bot token Slack's file host does not answer
+        401: it redirects to the workspace's sign-in page (HTML), so an app that follows
+        redirects gets a web page instead of the file."""
+        team_file = request.match_info["team_file"]
+        call = self._record(FILE_DOWNLOAD, {"file": team_file}, request)
+        fault = self._injected_fault(FILE_DOWNLOAD)
+        if fault is not None:
+            status, body, headers = fault
+            call.status, call.response = status, body
+            return web.json_response(body, status=status, headers=headers)
+        if _bearer(call.headers) != self.token:
+            call.status, call.response = 302, {"redirect": "/signin"}
+            raise web.HTTPFound(location=f"{self.url}/signin")
+        team_id, _, file_id = team_file.partition("-")
+        with self._lock:
+            content = self._shared_files.get(file_id) if team_id == self.team_id else None
+        if content is None:
+            call.status, call.response = 404, {"error": "file_not_found"}
+            return web.Response(status=404, text="Not found", content_type="text/html")
+        call.status, call.response = 200, {"size": len(content)}
+        return web.Response(body=content, content_type="application/octet-stream")
+
+    async def _handle_signin(self, request: web.Request) -> web.Response:
+        html = "<!DOCTYPE html><html><body>Sign in to Fake Workspace</body></html>"
+        return web.Response(text=html, content_type="text/html")
+
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         response_id = request.match_info["response_id"]
         body = _decode_json_fields(await _read_body(request))
@@ -978,6 +1047,16 @@ class FakeSlack:
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user.to_api(self.team_id)}
+
+    def _users_lookup_by_email(self, params: JSON) -> JSON:
+        """Slack: `users_not_found` when no member has that address (case ignored)."""
+        email = (_str(params, "email") or "").strip()
+        if not email:
+            raise SlackError("invalid_arguments")
+        for user in self._users.values():
+            if user.email is not None and user.email.casefold() == email.casefold():
+                return {"user": user.to_api(self.team_id)}
+        raise SlackError("users_not_found")
 
     def _users_list(self, params: JSON) -> JSON:
         users = list(self._users.values())

@@ -129,10 +129,12 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
     router.add(Subcommand("join", "join", "join a program, or edit your profile"), handle_join)
 
     @app.action(ids.ENROLL_PROGRAM.action_id)
+    @app.action(ids.ENROLL_ROLE.action_id)
     async def handle_program_switch(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """Another program was picked: show that program's skills, keep the answers."""
+        """Another program or role was picked: show that program's skills and what that
+        role is asked, keep the answers."""
         await ack()
         view = body["view"]
         context = await load_enrollment(
@@ -177,6 +179,7 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             programs=context.programs,
             active_skill_ids=context.active_skill_ids(),
             private_metadata=view.get("private_metadata"),
+            user_id=user_id,
         )
         if isinstance(form, dict):
             await ack(response_action="errors", errors=form)
@@ -193,7 +196,11 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             return
         await ack(
             response_action="update",
-            view=enrollment_saved_modal(program_name=saved.program_name, joined=saved.joined),
+            view=enrollment_saved_modal(
+                program_name=saved.program_name,
+                joined=saved.joined,
+                next_round_on=saved.next_round_on,
+            ),
         )
         # After the ack, never before it: a newcomer's account is read now. A guest (a form
         # opened before the account changed, or forged) is taken out again before the

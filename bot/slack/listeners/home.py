@@ -21,7 +21,9 @@ async def publish_home(
     runtime: Runtime, client: AsyncWebClient, *, team_id: str, user_id: str
 ) -> None:
     """Render and publish one person's Home tab (a reply to them, not a delivery)."""
-    status = await get_personal_status(runtime.sessions, team_id=team_id, user_id=user_id)
+    status = await get_personal_status(
+        runtime.sessions, team_id=team_id, user_id=user_id, today=runtime.clock.now().date()
+    )
     is_admin = await runtime.admins.is_admin(team_id, user_id)
     programs = (
         await list_admin_overview(runtime.sessions, team_id=team_id, now=runtime.clock.now())

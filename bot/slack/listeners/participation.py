@@ -10,7 +10,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime import Runtime
 from bot.services.participation import get_personal_status, leave, pause, resume
 from bot.slack import ids
-from bot.slack.forms import InputError, parse_leave, parse_pause_weeks, parse_view_metadata
+from bot.slack.forms import (
+    InputError,
+    parse_leave,
+    parse_leave_reason,
+    parse_pause_choice,
+    parse_pause_weeks,
+    parse_view_metadata,
+)
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.listeners.enrollment import open_enrollment
 from bot.slack.listeners.home import publish_home
@@ -41,8 +48,9 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         await request.ack()
         async with runtime.after_ack:
             status = await get_personal_status(
-                sessions, team_id=request.team_id, user_id=request.user_id
-            )
+                sessions, team_id=request.team_id, user_id=request.user_id,
+                today=runtime.clock.now().date(),
+            )  # fmt: skip
             await request.respond(status_message(status))
 
     async def handle_pause(request: CommandRequest) -> None:
@@ -109,6 +117,10 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
     ) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         metadata = parse_view_metadata(view.get("private_metadata"))
+        reason = parse_leave_reason(view["state"]["values"])
+        if isinstance(reason, dict):
+            await ack(response_action="errors", errors=reason)
+            return
         result = None
         if metadata is not None:
             result = await leave(
@@ -118,6 +130,7 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
                 program_id=metadata.program_id,
                 delete_data=parse_leave(view["state"]["values"]),
                 now=runtime.clock.now(),
+                reason=reason,
             )
         if result is None:
             await ack(response_action="update", view=notice_modal(not_enrolled_message()))
@@ -157,6 +170,21 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         await ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         await pause(sessions, team_id=team_id, user_id=user_id, weeks=None, now=runtime.clock.now())
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+
+    @app.action(ids.HOME_PAUSE_FOR)
+    async def handle_home_pause_for(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, action: dict[str, Any]
+    ) -> None:
+        """Home's "Pause for…" select: the length picked, like `/mentor pause [weeks]`."""
+        await ack()
+        weeks = parse_pause_choice((action.get("selected_option") or {}).get("value"))
+        if isinstance(weeks, InputError):
+            return  # not one of our lengths: nothing changes
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        await pause(
+            sessions, team_id=team_id, user_id=user_id, weeks=weeks, now=runtime.clock.now()
+        )
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)
 
     @app.action(ids.HOME_RESUME)

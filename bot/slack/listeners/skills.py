@@ -14,7 +14,7 @@ from bot.slack.forms import parse_skill_admin, parse_view_metadata
 from bot.slack.listeners.commands import CommandRouter
 from bot.slack.listeners.home import publish_home
 from bot.slack.modals import open_then_fill
-from bot.slack.views.skills import skill_admin_modal, skill_options
+from bot.slack.views.skills import skill_admin_modal, skill_options, skills_saved_modal
 from bot.slack.views.status import notice_modal
 
 NO_PROGRAM = "That program no longer exists."
@@ -97,5 +97,16 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         await record_skill_changes(
             runtime.sessions, team_id=team_id, changes=changes, now=runtime.clock.now()
         )
-        await ack()
+        names = {s.id: s.name for s in catalogue.skills}
+        renamed = changes.renamed
+        await ack(
+            response_action="update",
+            view=skills_saved_modal(
+                program_name=catalogue.program.name,
+                added=[skill.name for skill in changes.added],
+                renamed=(names[renamed.skill_id], renamed.name) if renamed else None,
+                retired=len(changes.retire),
+                brought_back=len(changes.unretire),
+            ),
+        )
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -15,6 +16,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -59,8 +61,18 @@ def role_option(role: Role) -> Option:
     return Option(value=role.value, text=ROLE_LABELS[role], description=_ROLE_DESCRIPTIONS[role])
 
 
+# One line each, so people place themselves alike (Slack: descriptions up to 75 chars).
+STAGE_DESCRIPTIONS: dict[CareerStage, str] = {
+    CareerStage.EARLY_CAREER: "Your first years at work, or new to working life",
+    CareerStage.DEVELOPING: "Building expertise; you may lead pieces of work",
+    CareerStage.EXPERIENCED: "Seasoned in your field; you may lead a team",
+    CareerStage.SENIOR_LEADER: "You lead leaders: a department or a function",
+    CareerStage.EXECUTIVE: "You lead the organisation or a large part of it",
+}
+
+
 def stage_option(stage: CareerStage) -> Option:
-    return Option(value=str(stage.value), text=stage.label)
+    return Option(value=str(stage.value), text=stage.label, description=STAGE_DESCRIPTIONS[stage])
 
 
 def cadence_option(days: int) -> Option:
@@ -128,6 +140,9 @@ def enrollment_modal(
         InputBlock(
             block_id=ids.ENROLL_ROLE.block_id,
             label="How would you like to take part?",
+            # Picking a role rebuilds the modal (views.update) so that only the fields
+            # that role needs are asked, and required ones are not marked "(optional)".
+            dispatch_action=True,
             element=RadioButtonsElement(
                 action_id=ids.ENROLL_ROLE.action_id,
                 options=roles,
@@ -159,15 +174,24 @@ def enrollment_modal(
     ]
     if skills:
         blocks += [
-            _skill_input(
-                ids.ENROLL_TEACHES, "Skills I can share", skills, draft.teaches,
-                hint="Reverse mentors: pick at least one. Leaders: what could you offer back?",
-            ),
-            _skill_input(
-                ids.ENROLL_LEARNS, "Skills I want to learn", skills, draft.learns,
-                hint="Leaders: pick at least one.",
-            ),
+            _skill_input(ids.ENROLL_TEACHES, "Skills I can share", skills, draft.teaches,
+                         need=_TEACHES_NEED[draft.role]),
+            _skill_input(ids.ENROLL_LEARNS, "Skills I want to learn", skills, draft.learns,
+                         need=_LEARNS_NEED[draft.role]),
         ]  # fmt: skip
+    blocks.append(
+        InputBlock(
+            block_id=ids.ENROLL_MANAGER.block_id,
+            label="Your manager",
+            hint="We never pair you with your manager or with someone who reports to you.",
+            optional=True,
+            element=UserSelectElement(
+                action_id=ids.ENROLL_MANAGER.action_id,
+                placeholder="Choose your manager",
+                initial_user=draft.manager_slack_id,
+            ),
+        )
+    )
     blocks += [
         InputBlock(
             block_id=ids.ENROLL_GOALS.block_id,
@@ -190,18 +214,23 @@ def enrollment_modal(
                 initial_option=cadence_option(draft.cadence_days or program.cadence_days),
             ),
         ),
-        InputBlock(
-            block_id=ids.ENROLL_MAX_MENTEES.block_id,
-            label="Leaders you can mentor at once",
-            hint="Only matters for reverse mentors.",
-            element=StaticSelectElement(
-                action_id=ids.ENROLL_MAX_MENTEES.action_id,
-                options=[max_mentees_option(n) for n in MAX_MENTEES_CHOICES],
-                initial_option=max_mentees_option(draft.max_mentees),
-            ),
-        ),
-        ContextBlock(elements=[MarkdownTextObject(text=_CONSENT)]),
     ]
+    if draft.role is not Role.MENTEE:  # a leader mentors no one: not asked (forms: 1)
+        blocks.append(
+            InputBlock(
+                block_id=ids.ENROLL_MAX_MENTEES.block_id,
+                label="Leaders you can mentor at once",
+                hint="As a reverse mentor."
+                if draft.role is Role.MENTOR
+                else "If you're paired as a reverse mentor.",
+                element=StaticSelectElement(
+                    action_id=ids.ENROLL_MAX_MENTEES.action_id,
+                    options=[max_mentees_option(n) for n in MAX_MENTEES_CHOICES],
+                    initial_option=max_mentees_option(draft.max_mentees),
+                ),
+            )
+        )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_CONSENT)]))
     view = View(
         type="modal",
         callback_id=ids.ENROLL_VIEW,
@@ -226,20 +255,46 @@ def loading_modal(title: str = "Join reverse mentoring") -> dict[str, Any]:
     return view.to_dict()
 
 
+@dataclass(frozen=True)
+class SkillNeed:
+    """What a skill picker asks of the role chosen: required or not, and a one-line why."""
+
+    required: bool
+    hint: str
+
+
+# The rule is the form's (bot/slack/forms.py parse_enrollment): a reverse mentor lists
+# what they can share, a leader what they want to learn, "either" both. Before a role
+# is picked both are marked required and the hint says for whom; picking a role
+# rebuilds the modal with that role's needs.
+_TEACHES_NEED: dict[Role | None, SkillNeed] = {
+    None: SkillNeed(True, "Reverse mentors: at least one. Leaders: what you could offer back."),
+    Role.MENTOR: SkillNeed(True, "At least one: it's what your leader learns from you."),
+    Role.MENTEE: SkillNeed(False, "What you could offer back, such as career guidance."),
+    Role.EITHER: SkillNeed(True, "At least one, in case you're paired as a reverse mentor."),
+}
+_LEARNS_NEED: dict[Role | None, SkillNeed] = {
+    None: SkillNeed(True, "Leaders: at least one. Reverse mentors: anything you'd like back."),
+    Role.MENTOR: SkillNeed(False, "Anything you'd like to learn back, such as career guidance."),
+    Role.MENTEE: SkillNeed(True, "At least one: your reverse mentor can teach it."),
+    Role.EITHER: SkillNeed(True, "At least one, in case you're paired as a leader."),
+}
+
+
 def _skill_input(
     field: ids.InputId,
     label: str,
     skills: Sequence[SkillOption],
     selected: frozenset[int],
     *,
-    hint: str,
+    need: SkillNeed,
 ) -> InputBlock:
     """One of the two skill pickers: what I can share, what I want to learn."""
     return InputBlock(
         block_id=field.block_id,
         label=label,
-        hint=hint,
-        optional=True,
+        hint=need.hint,
+        optional=not need.required,
         element=skill_multi_select(
             field,
             skills=skills,

@@ -14,7 +14,9 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -24,7 +26,7 @@ from bot.slack.text import escape, plural, slack_date, truncate_mrkdwn
 from bot.slack.views.enrollment import ROLE_LABELS
 from bot.slack.views.models import MembershipSummary, PersonalStatus, ProgramSummary
 from bot.slack.views.programs import cadence_label
-from bot.slack.views.status import membership_lines
+from bot.slack.views.status import PAUSE_CHOICES, membership_lines
 
 # A Home tab holds 100 blocks: the profile takes ~4, each membership 3, the admin part
 # 4 and each program 2.
@@ -66,11 +68,16 @@ def _membership_blocks(membership: MembershipSummary, *, is_active: bool) -> lis
     program = escape(membership.program_name)
     heading = f"*{program}* · {ROLE_LABELS[membership.role]}"
     value = str(membership.program_id)
+    toggle: ButtonElement | StaticSelectElement
     if membership.status is MembershipStatus.PAUSED:
         toggle = ButtonElement(text="Resume", action_id=ids.HOME_RESUME, value=value)
-    else:
-        toggle = ButtonElement(text="Pause", action_id=ids.HOME_PAUSE, value=value)
-    buttons = [toggle]
+    else:  # a choice of length, like `/mentor pause [weeks]`
+        toggle = StaticSelectElement(
+            action_id=ids.HOME_PAUSE_FOR,
+            placeholder="Pause for…",
+            options=[Option(value=str(weeks), text=label) for weeks, label in PAUSE_CHOICES],
+        )
+    buttons: list[ButtonElement | StaticSelectElement] = [toggle]
     if membership.partners:
         buttons.insert(
             0,

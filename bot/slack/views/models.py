@@ -44,6 +44,7 @@ class ProfileDraft:
     goals: str = ""
     cadence_days: int | None = None  # None: the program's cadence
     max_mentees: int = 1
+    manager_slack_id: str | None = None  # "Your manager": never paired with them
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class MembershipSummary:
     partners: tuple[Partner, ...] = ()  # a mentor may have several leaders
     next_checkin_at: datetime | None = None
     meetings_count: int = 0
+    next_round_on: date | None = None  # when the next round starts; None: the admins decide
 
 
 @dataclass(frozen=True)

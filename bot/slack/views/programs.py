@@ -131,7 +131,11 @@ def program_list_modal(
         blocks.append(SectionBlock(text=MarkdownTextObject(text=notice)))
     blocks.append(
         ActionsBlock(
-            elements=[ButtonElement(text="New program", action_id=ids.PROGRAM_NEW, style="primary")]
+            elements=[
+                ButtonElement(text="New program", action_id=ids.PROGRAM_NEW, style="primary"),
+                # Opens over this list (views.push); the import asks which program.
+                ButtonElement(text="Import roster", action_id=ids.ROSTER_IMPORT_BUTTON),
+            ]
         )
     )
     if not programs:

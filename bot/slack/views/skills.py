@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import InputInteractiveElement
 from slack_sdk.models.views import View
 
-from bot.catalogue import OTHER_CATEGORY, SKILL_NAME_MAX, normalise_skill
+from bot.catalogue import OTHER_CATEGORY, SKILL_NAME_MAX, category_rank, normalise_skill
 from bot.slack import ids
 from bot.slack.text import escape, plural, truncate
 from bot.slack.views.models import ProgramOption, SkillOption, ViewMetadata
@@ -44,13 +44,14 @@ def skill_option(skill: SkillOption, *, mark_retired: bool = False) -> Option:
 def skill_option_groups(
     skills: Sequence[SkillOption], *, mark_retired: bool = False
 ) -> list[OptionGroup]:
-    """Skills grouped by category, in the order given (the caller sorts)."""
+    """Skills grouped by category: groups in `category_rank` order, skills in the order given."""
     groups: dict[str, tuple[str, list[Option]]] = {}
     for skill in skills:
         label = truncate(skill.category.strip() or OTHER_CATEGORY, OPTION_TEXT_MAX)
         _, options = groups.setdefault(normalise_skill(label), (label, []))
         options.append(skill_option(skill, mark_retired=mark_retired))
-    return [OptionGroup(label=label, options=options) for label, options in groups.values()]
+    ordered = sorted(groups.values(), key=lambda group: category_rank(group[0]))
+    return [OptionGroup(label=label, options=options) for label, options in ordered]
 
 
 def skill_options(
@@ -187,3 +188,38 @@ def skill_admin_modal(*, program: ProgramOption, skills: Sequence[SkillOption]) 
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def skills_saved_modal(
+    *,
+    program_name: str,
+    added: Sequence[str],
+    renamed: tuple[str, str] | None,
+    retired: int,
+    brought_back: int,
+) -> dict[str, Any]:
+    """What the skill admin modal becomes after a save: what changed, in one glance.
+
+    `renamed` is (old name, new name).
+    """
+    lines = []
+    if added:
+        names = ", ".join(escape(name) for name in added[:10])
+        more = f" and {len(added) - 10} more" if len(added) > 10 else ""
+        lines.append(f"Added {plural(len(added), 'skill')}: {names}{more}.")
+    if renamed:
+        lines.append(f"Renamed “{escape(renamed[0])}” to “{escape(renamed[1])}”.")
+    if retired:
+        lines.append(f"Retired {plural(retired, 'skill')}: people can't pick them any more.")
+    if brought_back:
+        lines.append(f"Brought back {plural(brought_back, 'skill')}.")
+    if not lines:
+        lines.append("Nothing changed.")
+    text = f"*Saved — {escape(program_name)}'s skills.*\n" + "\n".join(lines)
+    return View(
+        type="modal",
+        callback_id=ids.SKILLS_SAVED_VIEW,
+        title="Manage skills",
+        close="Done",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    ).to_dict()

@@ -7,7 +7,7 @@ DMs (`leave_done`, the partner notices) are plain `{text, blocks}` payloads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
+    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -31,6 +32,46 @@ NAME_MAX = 80
 PROFILE_LINE_MAX = 1000
 MESSAGE_MEMBERSHIPS_MAX = 3  # messages stay at 5 blocks or fewer (VOICE.md)
 _DAY = "{date_long_pretty}"
+LEAVE_REASON_MAX = 500
+
+# Home's pause lengths, in weeks; 0 means until the person resumes (forms.parse_pause_choice).
+PAUSE_CHOICES: tuple[tuple[int, str], ...] = (
+    (2, "2 weeks"),
+    (4, "1 month"),
+    (13, "3 months"),
+    (0, "Until I resume"),
+)
+_NAMED_AS_A_THING = ("program", "programme", "pilot", "scheme", "circle")
+
+
+def program_in_sentence(name: str) -> str:
+    """A program's name, escaped, as it reads inside a sentence.
+
+    "You're in the Reverse mentoring program" but "You're in Q3 Leaders": a name that
+    ends in a common noun takes "the", so no name reads like a brand.
+    """
+    cleaned = name.strip()
+    lowered = cleaned.casefold()
+    if lowered.endswith(_NAMED_AS_A_THING) and not lowered.startswith("the "):
+        cleaned = "the " + cleaned
+    return escape(cleaned)
+
+
+def round_day(day: date) -> str:
+    """A round's start day in each reader's own calendar (Slack date formatting).
+
+    Noon UTC shows the same calendar day from UTC-11 to UTC+11.
+    """
+    noon = datetime.combine(day, time(12), tzinfo=UTC)
+    fallback = f"{day:%A} {day.day} {day:%B %Y}"
+    return f"<!date^{int(noon.timestamp())}^{_DAY}|{fallback}>"
+
+
+def next_round_phrase(day: date | None) -> str:
+    """When the next round starts, or who decides: "on <date>" / "when the admins …"."""
+    if day is None:
+        return "when the program's admins start the next round"
+    return f"when the next round starts on {round_day(day)}"
 
 
 def _message(text: str, blocks: Sequence[Block], *, ephemeral: bool) -> dict[str, Any]:
@@ -66,17 +107,19 @@ def membership_lines(membership: MembershipSummary, *, is_active: bool = True) -
     """Partner, next check-in, meetings and pause state, one short line each."""
     if not is_active:  # a deleted or guest account: promise no round
         return ["Your Slack account can't take part right now, so no pairing or check-ins."]
+    lines = []
+    paused = membership.status is MembershipStatus.PAUSED
+    if paused:  # the pause comes first, and a paused person is promised no pairing
+        until = membership.paused_until
+        when = f"until {slack_date(until, fmt=_DAY)}" if until else "until you resume"
+        lines.append(f":double_vertical_bar: Paused {when}. No check-ins or new pairs meanwhile.")
     if membership.partners:
         names = ", ".join(partner_ref(p) for p in membership.partners)
         label = "Partner" if len(membership.partners) == 1 else "Partners"
-        lines = [f"{label}: {names}"]
-    else:
-        lines = ["You'll be paired in the next round."]
-    if membership.status is MembershipStatus.PAUSED:
-        until = membership.paused_until
-        when = f"until {slack_date(until, fmt=_DAY)}" if until else "until you resume"
-        lines.append(f":double_vertical_bar: Paused {when}. No check-ins meanwhile.")
-    elif membership.next_checkin_at is not None:
+        lines.append(f"{label}: {names}")
+    elif not paused:
+        lines.append(f"You'll be paired {next_round_phrase(membership.next_round_on)}.")
+    if not paused and membership.next_checkin_at is not None:
         lines.append(f"Next check-in: {slack_date(membership.next_checkin_at)}")
     if membership.partners:
         lines.append(f"Meetings so far: {membership.meetings_count}")
@@ -121,7 +164,7 @@ def status_message(status: PersonalStatus | None) -> dict[str, Any]:
         heading = f"*{escape(membership.program_name)}* · {role}"
         lines = membership_lines(membership, is_active=status.is_active)
         blocks.append(_section("\n".join([heading, *lines])))
-        summary = f"{escape(membership.program_name)} as {ROLE_NOUNS[membership.role]}"
+        summary = f"{program_in_sentence(membership.program_name)} as {ROLE_NOUNS[membership.role]}"
         if membership.partners:
             names = ", ".join(_name(p.name, "your partner") for p in membership.partners)
             summary += f", paired with {names}"
@@ -157,13 +200,17 @@ def pause_confirmation(until: datetime | None) -> dict[str, Any]:
 
 
 def resume_confirmation() -> dict[str, Any]:
-    text = "*Welcome back!* Check-ins are on again, and you'll be in the next round."
+    text = (
+        "*Welcome back!* Check-ins are on again, and you're back in line for pairing — "
+        "`/mentor status` shows when."
+    )
     return _message("Welcome back! Check-ins are on again.", [_section(text)], ephemeral=True)
 
 
 def leave_modal(membership: MembershipSummary) -> dict[str, Any]:
-    """Confirms leaving one program, with an opt-in to delete the person's data."""
-    program = escape(membership.program_name)
+    """Confirms leaving one program, with an optional private reason and an opt-in to
+    delete the person's data."""
+    program = program_in_sentence(membership.program_name)
     if membership.partners:
         names = ", ".join(partner_ref(p) for p in membership.partners)
         told = f"We'll let {names} know kindly — no reason needed. "
@@ -175,6 +222,19 @@ def leave_modal(membership: MembershipSummary) -> dict[str, Any]:
             "and you can rejoin any time with `/mentor join`."
         ),
         InputBlock(
+            block_id=ids.LEAVE_REASON.block_id,
+            label="Anything we could do better?",
+            hint="Only the program's admins read this, to improve the program. "
+            "Your partner never sees it.",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=ids.LEAVE_REASON.action_id,
+                multiline=True,
+                placeholder="e.g. Too busy this quarter",
+                max_length=LEAVE_REASON_MAX,
+            ),
+        ),
+        InputBlock(
             block_id=ids.LEAVE_DELETE.block_id,
             label="Your data",
             optional=True,
@@ -183,9 +243,8 @@ def leave_modal(membership: MembershipSummary) -> dict[str, Any]:
                 options=[
                     Option(
                         value=ids.LEAVE_DELETE_VALUE,
-                        text="Also delete my profile, reflections and stories",
-                        description="Erases your profile, skills, goals, reflections and "
-                        "stories. No undo.",
+                        text="Also delete my profile and reflections",
+                        description="Erases your profile, skills, goals and reflections. No undo.",
                     )
                 ],
             ),
@@ -209,7 +268,7 @@ def erase_modal() -> dict[str, Any]:
     blocks: list[Block] = [
         _section(
             "You've left the program and we kept your profile. Delete your profile, skills, "
-            "goals, reflections and stories now? *There's no undo.*"
+            "goals and reflections now? *There's no undo.*"
         ),
         _context("Pairs you were in keep counts only; nothing that names you stays."),
     ]
@@ -225,16 +284,16 @@ def erase_modal() -> dict[str, Any]:
 
 
 def erased_message() -> dict[str, Any]:
-    text = "Done — your profile, reflections and stories are deleted."
+    text = "Done — your profile and reflections are deleted."
     return _message(text, [_section(text)], ephemeral=True)
 
 
 def leave_done_message(*, deleted: bool, program_name: str) -> dict[str, Any]:
     """A DM to the person who left."""
-    program = escape(program_name)
+    program = program_in_sentence(program_name)
     first = f"You've left *{program}*. Thank you for the time you gave to it."
     if deleted:
-        second = "Your profile, reflections and stories are deleted."
+        second = "Your profile and reflections are deleted."
     else:
         second = "We've kept your profile, so rejoining with `/mentor join` is quick."
     return _message(
@@ -242,12 +301,14 @@ def leave_done_message(*, deleted: bool, program_name: str) -> dict[str, Any]:
     )
 
 
-def _partner_gone(headline: str, *, program_name: str) -> dict[str, Any]:
-    program = escape(program_name)
+def _partner_gone(
+    headline: str, *, program_name: str, next_round_on: date | None
+) -> dict[str, Any]:
+    program = program_in_sentence(program_name)
     body = (
         f"*A change to your pairing in {program}*\n{headline} Thank you for the time you "
-        "spent together. You'll be considered for a new partner in the next round — "
-        "nothing to do meanwhile."
+        f"spent together. You'll be considered for a new partner "
+        f"{next_round_phrase(next_round_on)} — nothing to do meanwhile."
     )
     return _message(
         f"A change to your pairing in {program}: {headline}",
@@ -259,24 +320,35 @@ def _partner_gone(headline: str, *, program_name: str) -> dict[str, Any]:
     )
 
 
-def partner_left_message(*, partner_name: str | None, program_name: str) -> dict[str, Any]:
+def partner_left_message(
+    *, partner_name: str | None, program_name: str, next_round_on: date | None = None
+) -> dict[str, Any]:
     """A kind DM to someone whose partner left the program (no why, no blame)."""
     name = _name(partner_name, "Your partner")
-    return _partner_gone(f"{name} has stepped back from the program.", program_name=program_name)
+    return _partner_gone(
+        f"{name} has stepped back from the program.",
+        program_name=program_name,
+        next_round_on=next_round_on,
+    )
 
 
-def partner_deactivated_message(*, partner_name: str | None, program_name: str) -> dict[str, Any]:
+def partner_deactivated_message(
+    *, partner_name: str | None, program_name: str, next_round_on: date | None = None
+) -> dict[str, Any]:
     """A kind DM to someone whose partner's Slack account was deactivated."""
     name = _name(partner_name, "Your partner")
     return _partner_gone(
         f"{name} isn't on Slack here any more, so your pairing has ended.",
         program_name=program_name,
+        next_round_on=next_round_on,
     )
 
 
-def welcome_message(*, program_name: str, role: Role) -> dict[str, Any]:
+def welcome_message(
+    *, program_name: str, role: Role, next_round_on: date | None = None
+) -> dict[str, Any]:
     """The DM a newcomer gets once their enrollment is saved."""
-    program = escape(program_name)
+    program = program_in_sentence(program_name)
     if role is Role.MENTOR:
         what = "You'll be paired with a leader who wants to learn what you know."
     elif role is Role.MENTEE:
@@ -289,7 +361,7 @@ def welcome_message(*, program_name: str, role: Role) -> dict[str, Any]:
     blocks = [
         _section(f"*Welcome to {program}!* 🎉\n{what}"),
         _context(
-            "I'll introduce you both when the next round is ready. Until then: "
+            f"I'll introduce you both {next_round_phrase(next_round_on)}. Until then: "
             "`/mentor status` to check in, `/mentor join` to edit your profile, "
             "`/mentor pause` if now isn't a good time."
         ),
@@ -297,12 +369,14 @@ def welcome_message(*, program_name: str, role: Role) -> dict[str, Any]:
     return _message(text, blocks, ephemeral=False)
 
 
-def enrollment_saved_modal(*, program_name: str, joined: bool) -> dict[str, Any]:
+def enrollment_saved_modal(
+    *, program_name: str, joined: bool, next_round_on: date | None = None
+) -> dict[str, Any]:
     """What the enrollment modal turns into after a valid submission."""
-    program = escape(program_name)
+    program = program_in_sentence(program_name)
     if joined:
         headline = f"*You're in {program}.* I've sent you a welcome note."
-        more = "I'll introduce you to your partner when the next round starts."
+        more = f"I'll introduce you to your partner {next_round_phrase(next_round_on)}."
     else:
         headline = "*Profile saved.*"
         more = "Your partner and the next round will see the new details."
@@ -315,11 +389,11 @@ def enrollment_saved_modal(*, program_name: str, joined: bool) -> dict[str, Any]
     ).to_dict()
 
 
-def resumed_message(*, program_name: str) -> dict[str, Any]:
+def resumed_message(*, program_name: str, next_round_on: date | None = None) -> dict[str, Any]:
     """The DM when a timed pause ends by itself."""
     text = (
-        f"Welcome back to {escape(program_name)}: your pause is over, so check-ins are on "
-        "again and you're in the next round."
+        f"Welcome back to {program_in_sentence(program_name)}: your pause is over, so "
+        f"check-ins are on again and you'll be paired {next_round_phrase(next_round_on)}."
     )
     return _message(
         text,

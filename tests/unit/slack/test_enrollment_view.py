@@ -142,7 +142,8 @@ def test_prefill_from_draft() -> None:
         str(skills[-1].id)
     ]
     assert element(view, ids.ENROLL_CADENCE)["initial_option"]["value"] == "7"
-    assert element(view, ids.ENROLL_MAX_MENTEES)["initial_option"]["value"] == "2"
+    # A leader is not asked how many leaders they can mentor.
+    assert ids.ENROLL_MAX_MENTEES.block_id not in blocks_by_id(view)
 
 
 def test_text_limits_are_set_on_inputs() -> None:

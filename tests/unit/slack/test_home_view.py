@@ -63,22 +63,42 @@ def test_enrolled_home() -> None:
     assert "Senior leader" in texts and "TikTok for brands" in texts
     assert f"<!date^{int(WHEN.timestamp())}^" in texts
     assert "Meetings so far: 2" in texts
-    assert buttons(view) == {
-        ids.HOME_EDIT_PROFILE: ["7"],
-        ids.HOME_REFLECT: ["7"],
-        ids.HOME_PAUSE: ["7"],
-    }
+    assert buttons(view) == {ids.HOME_EDIT_PROFILE: ["7"], ids.HOME_REFLECT: ["7"]}
+    assert pause_lengths(view) == ["2 weeks", "1 month", "3 months", "Until I resume"]
     assert "Program admin" not in texts
 
 
-def test_paused_shows_resume_and_unpaired_says_next_round() -> None:
+def pause_lengths(view: dict[str, Any]) -> list[str]:
+    """The options of Home's "Pause for…" select (ids.HOME_PAUSE_FOR)."""
+    for node in walk(view["blocks"]):
+        if node.get("type") == "static_select" and node.get("action_id") == ids.HOME_PAUSE_FOR:
+            return [option["text"]["text"] for option in node["options"]]
+    return []
+
+
+def test_paused_shows_resume_and_the_pause_but_promises_no_round() -> None:
     view = home_view(
         person(membership(status=MembershipStatus.PAUSED, partners=(), next_checkin_at=None)),
         is_admin=False,
     )
     check_home(view)
     assert set(buttons(view)) == {ids.HOME_EDIT_PROFILE, ids.HOME_RESUME}
-    assert "next round" in block_texts(view)
+    assert pause_lengths(view) == []
+    texts = block_texts(view)
+    assert "Paused until you resume" in texts
+    assert "next round" not in texts and "paired" not in texts
+
+
+def test_unpaired_home_says_when_the_next_round_starts_or_who_decides() -> None:
+    dated = home_view(
+        person(membership(partners=(), next_checkin_at=None, next_round_on=date(2025, 4, 7))),
+        is_admin=False,
+    )
+    check_home(dated)
+    noon = int(datetime(2025, 4, 7, 12, tzinfo=UTC).timestamp())
+    assert f"when the next round starts on <!date^{noon}^" in block_texts(dated)
+    undated = home_view(person(membership(partners=(), next_checkin_at=None)), is_admin=False)
+    assert "when the program's admins start the next round" in block_texts(undated)
 
 
 def test_not_enrolled_home_invites_to_join() -> None:

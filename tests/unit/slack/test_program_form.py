@@ -234,3 +234,14 @@ def test_program_list_shows_each_program_with_edit_and_escapes_names() -> None:
         b["accessory"]["value"] for b in view["blocks"] if b.get("accessory", {}).get("action_id")
     ]
     assert edits == ["1", "2"]
+
+
+def test_the_program_list_offers_a_roster_import_beside_new_program() -> None:
+    view = program_list_modal([])
+    actions = [
+        element["action_id"]
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert actions == [ids.PROGRAM_NEW, ids.ROSTER_IMPORT_BUTTON]

@@ -65,7 +65,7 @@ def test_status_for_a_paired_mentor() -> None:
     assert "Reverse Mentoring Pilot" in message["text"] and "reverse mentor" in message["text"]
 
 
-def test_status_unpaired_and_paused() -> None:
+def test_status_paused_shows_the_pause_first_and_promises_no_pairing() -> None:
     paused = MembershipSummary(
         program_id=7,
         program_name="Pilot",
@@ -76,8 +76,8 @@ def test_status_unpaired_and_paused() -> None:
     message = status_message(PersonalStatus(name="Dana", memberships=(paused,)))
     check_message(message)
     texts = block_texts(message)
-    assert "next round" in texts
-    assert "Paused until <!date^" in texts
+    assert "next round" not in texts and "paired" not in texts
+    assert texts.index("Paused until <!date^") < texts.index("No check-ins")
     forever = MembershipSummary(
         program_id=7, program_name="Pilot", role=Role.EITHER, status=MembershipStatus.PAUSED
     )
@@ -148,7 +148,8 @@ def test_leave_modal() -> None:
     box = next(b for b in view["blocks"] if b.get("block_id") == ids.LEAVE_DELETE.block_id)
     assert box["optional"] is True
     assert box["element"]["options"][0]["value"] == ids.LEAVE_DELETE_VALUE
-    assert "delete my profile, reflections and stories" in block_texts(view)
+    assert "delete my profile and reflections" in block_texts(view)
+    assert "stories" not in block_texts(view)  # no stories in this build (VOICE.md)
     assert "<@U0DANA>" in block_texts(view)
     assert view["close"]["text"] == "Stay"
 
@@ -185,7 +186,7 @@ def test_partner_notices_are_kind_and_safe() -> None:
             assert blame not in texts.lower()
         unnamed = build(partner_name=None, program_name="Pilot")
         check_message(unnamed)
-        assert unnamed["text"].startswith("A change to your pairing in Pilot: Your partner")
+        assert unnamed["text"].startswith("A change to your pairing in the Pilot: Your partner")
 
 
 def test_profile_line_is_cut_before_escaping_and_stays_within_its_limit() -> None:
