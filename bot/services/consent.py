@@ -261,6 +261,38 @@ async def _tell_partner_off(
     )
 
 
+async def withdraw_proposals(
+    session: AsyncSession, *, person: PersonRow, program: ProgramRow, now: datetime
+) -> int:
+    """Close the proposals waiting on `person` in `program` (they left or their account
+    was deactivated): as a decline without a reason, each partner told in the same
+    neutral words, and the person's own unsent proposal and reminder dropped."""
+    pairs = list(
+        await session.scalars(
+            select(PairRow)
+            .where(
+                PairRow.program_id == program.id,
+                PairRow.status == PairStatus.PROPOSED.value,
+                or_(PairRow.mentor_id == person.id, PairRow.mentee_id == person.id),
+            )
+            .with_for_update()
+        )
+    )
+    for pair in pairs:
+        pair.status = PairStatus.DECLINED.value
+        await drop_keyed_messages(
+            session,
+            team_id=pair.team_id,
+            keys=[proposal_key(pair.id, person.id), reminder_key(pair.id, person.id)],
+            reason="left",
+        )
+        partner_id = pair.mentee_id if pair.mentor_id == person.id else pair.mentor_id
+        partner = await session.get(PersonRow, partner_id) if partner_id else None
+        if partner is not None:
+            await _tell_partner_off(session, pair, program, partner, now=now)
+    return len(pairs)
+
+
 async def sweep_consent(sessions: Sessions, *, now: datetime) -> int:
     """Decision sweep: proposals past their time expire (both told, the same words);
     those half-way through get their one reminder, in each unanswered person's working

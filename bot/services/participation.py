@@ -34,6 +34,7 @@ from bot.domain import (
     Role,
     SkillKind,
 )
+from bot.services import consent
 from bot.services.erasure import erase_person
 from bot.services.events import record_once
 from bot.slack.views.models import (
@@ -313,11 +314,13 @@ async def _end_partnerships(
     reason: str,
     name_partner: bool = True,
 ) -> None:
-    """End the person's active pairs in a program; each partner hears by DM.
+    """End the person's pairs in a program (active or proposed); each partner hears by DM.
 
     `name_partner` False when the person is being erased: the notice must not keep
     their name after they are gone.
     """
+    # Proposals still waiting on them close too, their partners told neutrally.
+    await consent.withdraw_proposals(session, person=person, program=program, now=now)
     links = await list_active_partners(session, person.id, program_id=program.id)
     next_round = (await list_next_round_dates(session, [program], today=now.date()))[program.id]
     for link in links:

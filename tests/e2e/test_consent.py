@@ -25,6 +25,7 @@ from bot.db.tables import (
 from bot.domain import DeliveryStatus, PairStatus, Role, RoundStatus
 from bot.jobs import tick
 from bot.services.consent import enqueue_proposals
+from bot.services.participation import leave
 from bot.slack import ids
 from bot.slack.views.consent import (
     NOT_YOUR_PROPOSAL,
@@ -490,4 +491,27 @@ async def test_no_intro_when_one_of_them_left_the_program_before_both_accepted(
     response_id = await click(app, ids.CONSENT_ACCEPT, LEADER, proposal)
     assert await replied(app, response_id) == PROPOSAL_CLOSED
     assert (await world.get_pair(pair_id)).status == PairStatus.EXPIRED.value
+    assert await world.outbox("intro:") == []
+
+
+async def test_leaving_closes_a_waiting_proposal_and_the_partner_hears_neutrally(
+    world: World,
+) -> None:
+    app = world.app
+    pair_id = await world.propose()
+    await settle(app)
+    result = await leave(
+        app.sessions,
+        team_id=world.team,
+        user_id=LEADER,
+        program_id=world.program_id,
+        delete_data=False,
+        now=app.clock.now(),
+    )
+    assert result is not None
+    assert (await world.get_pair(pair_id)).status == PairStatus.DECLINED.value
+    await eventually(lambda: _has_rows(world, "consent-off:"))
+    await settle(app)
+    notice = dms(app, MENTOR)[-1]
+    assert notice["text"] == match_off_message(program_name=PROGRAM)["text"]
     assert await world.outbox("intro:") == []
