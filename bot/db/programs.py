@@ -133,29 +133,29 @@ class ProgramCounts:
     skills: int  # not retired
 
 
+def _count(row: type[MembershipRow | SkillRow], *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    """A correlated count of a program's memberships or skills, for a program query."""
+    return (
+        select(func.count())
+        .select_from(row)
+        .where(row.program_id == ProgramRow.id, *where)
+        .correlate(ProgramRow)
+        .scalar_subquery()
+    )
+
+
 async def list_open_programs_with_counts(
     session: AsyncSession, team_id: str
 ) -> list[ProgramCounts]:
     """Open programs with their member and skill counts, in one query however many."""
 
-    def count(
-        row: type[MembershipRow | SkillRow], *where: ColumnElement[bool]
-    ) -> ScalarSelect[int]:
-        return (
-            select(func.count())
-            .select_from(row)
-            .where(row.program_id == ProgramRow.id, *where)
-            .correlate(ProgramRow)
-            .scalar_subquery()
-        )
-
     current = (MembershipStatus.ACTIVE.value, MembershipStatus.PAUSED.value)
     rows = await session.execute(
         select(
             ProgramRow,
-            count(MembershipRow, MembershipRow.status.in_(current)),
-            count(MembershipRow, MembershipRow.status == MembershipStatus.PAUSED.value),
-            count(SkillRow, SkillRow.retired.is_(False)),
+            _count(MembershipRow, MembershipRow.status.in_(current)),
+            _count(MembershipRow, MembershipRow.status == MembershipStatus.PAUSED.value),
+            _count(SkillRow, SkillRow.retired.is_(False)),
         )
         .where(ProgramRow.team_id == team_id, ProgramRow.is_open)
         .order_by(ProgramRow.is_default.desc(), ProgramRow.name)
@@ -201,25 +201,14 @@ async def list_program_overviews(
     The current round is the latest one not cancelled that has not ended by `now`.
     """
 
-    def count(
-        row: type[MembershipRow | SkillRow], *where: ColumnElement[bool]
-    ) -> ScalarSelect[int]:
-        return (
-            select(func.count())
-            .select_from(row)
-            .where(row.program_id == ProgramRow.id, *where)
-            .correlate(ProgramRow)
-            .scalar_subquery()
-        )
-
     current = (MembershipStatus.ACTIVE.value, MembershipStatus.PAUSED.value)
     programs = (
         await session.execute(
             select(
                 ProgramRow,
-                count(MembershipRow, MembershipRow.status.in_(current)),
-                count(MembershipRow, MembershipRow.status == MembershipStatus.PAUSED.value),
-                count(SkillRow, SkillRow.retired.is_(False)),
+                _count(MembershipRow, MembershipRow.status.in_(current)),
+                _count(MembershipRow, MembershipRow.status == MembershipStatus.PAUSED.value),
+                _count(SkillRow, SkillRow.retired.is_(False)),
             )
             .where(ProgramRow.team_id == team_id)
             .order_by(ProgramRow.is_default.desc(), ProgramRow.name)

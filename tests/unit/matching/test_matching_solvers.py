@@ -83,6 +83,14 @@ def test_the_sparse_solver_is_chosen_when_few_pairs_are_allowed_and_it_fits(
     assert sparse_pays(share, rows, cols) is expected
 
 
+def test_above_the_byte_floor_the_graph_may_take_as_much_as_the_matrix_but_no_more() -> None:
+    # Nothing allowed, 3 seats: 24 bytes a row of graph, exactly the matrix's 8 × 3.
+    rows = SPARSE_BYTES // 24 + 1
+    assert sparse_pays(0.0, rows, 3)
+    # 20 M × 10 at 25.4 %: 1.70 GB of graph against a 1.60 GB matrix.
+    assert not sparse_pays(0.254, 20_000_000, 10)
+
+
 def test_below_the_byte_floor_memory_is_not_weighed() -> None:
     # Just under SPARSE_BYTES of graph, even a little more than the dense matrix is fine.
     cols = 1000
