@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.db.programs import DEFAULT_PROGRAM_NAME, OLD_DEFAULT_PROGRAM_NAME, ensure_workspace
 from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow, ProgramRow
 from bot.slack import ids
-from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, ask_status, open_modal
+from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, ask_status, open_modal, open_skills_admin
 from tests.e2e.test_enrollment import (
     LEADER,
     _pair_with,
@@ -219,7 +219,7 @@ async def test_leaving_keeps_an_optional_private_reason_that_the_partner_never_s
 
 
 async def test_saving_skills_confirms_what_changed(app: RunningApp) -> None:
-    view = await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)
+    view = await open_skills_admin(app, ADMIN)
     ok = await app.slack.submit_view(
         {ids.SKILLS_ADD.block_id: {ids.SKILLS_ADD.action_id: plain_value("AI tools: Agents")}},
         user_id=ADMIN, view_id=view["id"],

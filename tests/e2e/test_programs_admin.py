@@ -194,14 +194,14 @@ async def test_a_name_clash_is_an_inline_error_and_nothing_is_saved(app: Running
     listed = await open_list(app)
     form = await open_form(app, listed)
     clash = await app.slack.submit_view(
-        new_values(form, "  reverse   MENTORING ", channel=PUBLIC), user_id=ADMIN,
+        new_values(form, "  reverse   mentoring PROGRAM ", channel=PUBLIC), user_id=ADMIN,
         view_id=form["id"],
     )  # fmt: skip
     assert clash.json() == {
         "response_action": "errors",
         "errors": {
             ids.PROGRAM_NAME.block_id: (
-                "There's already a program called “reverse MENTORING”. Pick another name."
+                "There's already a program called “reverse mentoring PROGRAM”. Pick another name."
             )
         },
     }

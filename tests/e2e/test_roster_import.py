@@ -250,7 +250,7 @@ async def test_admin_help_lists_the_import_and_other_admin_subcommands_still_wor
     help_text = str((await app.slack.command("help", user_id=ADMIN)).json())
     assert "/mentor admin [import]" in help_text and "HR roster" in help_text
     assert "HR roster" not in str((await app.slack.command("help", user_id=MEMBER)).json())
-    await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)  # plain `admin` as before
+    await open_modal(app, "admin", ADMIN, ids.PROGRAMS_VIEW)  # plain `admin`: the programs
 
 
 async def test_the_import_button_opens_the_modal_from_home_and_stacks_it_over_a_modal(
@@ -261,15 +261,15 @@ async def test_the_import_button_opens_the_modal_from_home_and_stacks_it_over_a_
     await app.fake.await_until(
         lambda: (app.fake.last_view_for(ADMIN) or {}).get("callback_id") == ids.ROSTER_VIEW
     )
-    # From inside another modal (the admin modal's button): pushed on top of it.
-    skills = await open_modal(app, "admin", ADMIN, ids.SKILLS_VIEW)
+    # From the program list's "Import roster" button: pushed on top of it.
+    listed = await open_modal(app, "admin", ADMIN, ids.PROGRAMS_VIEW)
     pushed = await app.slack.action(
-        ids.ROSTER_IMPORT_BUTTON, "1", user_id=ADMIN, view_id=skills["id"]
+        ids.ROSTER_IMPORT_BUTTON, "1", user_id=ADMIN, view_id=listed["id"]
     )
     assert pushed.status == 200
     await app.fake.await_until(
         lambda: (
             [v.get("callback_id") for v in app.fake.view_stack(ADMIN)]
-            == [ids.SKILLS_VIEW, ids.ROSTER_VIEW]
+            == [ids.PROGRAMS_VIEW, ids.ROSTER_VIEW]
         )
     )

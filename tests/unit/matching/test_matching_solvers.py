@@ -157,7 +157,7 @@ def test_either_solver_finds_the_brute_force_optimum(
     shared: int,
     hours: float,
 ) -> None:
-    people = data.draw(st.composite(people_from)())
+    people = people_from(data.draw)
     constraints = Constraints(priority=priority, min_shared_skills=shared, min_overlap_hours=hours)
     result = match(people, constraints, reference_date=ON)
     pairs, total = brute_force(people, constraints, Weights(), ON)
