@@ -105,3 +105,8 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"  # permanent error, reason recorded
     DROPPED = "dropped"  # no longer timely or wanted; dropped by a decision, reason recorded
+
+
+# How often a pair meets: the choices a program and a participant pick from. Monthly is
+# four weeks, so check-ins keep to the same weekday.
+CADENCES: tuple[tuple[int, str], ...] = ((7, "Weekly"), (14, "Every 2 weeks"), (28, "Monthly"))

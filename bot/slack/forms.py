@@ -21,10 +21,10 @@ from bot.catalogue import (
     normalise_skill,
     skill_name_error,
 )
-from bot.domain import CareerStage, Role
+from bot.domain import CADENCES, CareerStage, Role
 from bot.slack import ids
 from bot.slack.text import HiddenCharacter, clean_text, find_hidden, read_text
-from bot.slack.views.enrollment import CADENCES, DEPARTMENT_MAX, GOALS_MAX, MAX_MENTEES_CHOICES
+from bot.slack.views.enrollment import DEPARTMENT_MAX, GOALS_MAX, MAX_MENTEES_CHOICES
 from bot.slack.views.models import ProfileDraft, ProgramOption, SkillOption, ViewMetadata
 from bot.slack.views.reflection import RATINGS, REFLECTION_TEXT_MAX
 from bot.slack.views.skills import MAX_SKILLS_PER_SIDE

@@ -171,7 +171,7 @@ async def test_admin_edits_a_program_and_the_form_shows_what_is_stored(app: Runn
         DEFAULT_PROGRAM_NAME
     )
     set_text(values, ids.PROGRAM_NAME, "Reverse Mentoring 2027")
-    set_option(values, ids.PROGRAM_CADENCE, "30")
+    set_option(values, ids.PROGRAM_CADENCE, "28")
     set_option(values, ids.PROGRAM_OPEN, "closed")
     saved = await app.slack.submit_view(values, user_id=ADMIN, view_id=form["id"])
     assert saved.json()["response_action"] == "update"
@@ -182,7 +182,7 @@ async def test_admin_edits_a_program_and_the_form_shows_what_is_stored(app: Runn
     assert (edited.id, edited.name, edited.cadence_days, edited.is_open) == (
         default.id,
         "Reverse Mentoring 2027",
-        30,
+        28,
         False,
     )
     assert edited.is_default  # still the workspace's default program
@@ -220,7 +220,7 @@ async def test_bad_values_are_inline_errors_under_their_fields_and_nothing_is_sa
     set_text(values, ids.PROGRAM_SHARED_SKILLS, "99")
     set_text(values, ids.PROGRAM_OVERLAP_HOURS, "9")
     set_text(values, ids.PROGRAM_CONSENT_HOURS, "")
-    set_option(values, ids.PROGRAM_CADENCE, "28")  # not a choice the form offers
+    set_option(values, ids.PROGRAM_CADENCE, "30")  # not a choice the form offers
     refused = await app.slack.submit_view(values, user_id=ADMIN, view_id=form["id"])
     answer = refused.json()
     assert answer["response_action"] == "errors"
@@ -368,7 +368,7 @@ async def _world_with_a_round(app: RunningApp) -> int:
         session.add(WorkspaceRow(team_id=team, name="", created_at=now))
         await session.flush()
         program = ProgramRow(
-            team_id=team, name="AI Pilot", cadence_days=30, is_open=False,
+            team_id=team, name="AI Pilot", cadence_days=28, is_open=False,
             created_at=now, updated_at=now,
         )  # fmt: skip
         session.add(program)

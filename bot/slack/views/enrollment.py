@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import CareerStage, Role
+from bot.domain import CADENCES, CareerStage, Role
 from bot.slack import ids
 from bot.slack.text import escape, truncate
 from bot.slack.views.models import ProfileDraft, ProgramOption, SkillOption, ViewMetadata
@@ -28,7 +28,6 @@ from bot.slack.views.skills import MAX_SKILLS_PER_SIDE, OPTION_TEXT_MAX, skill_m
 
 DEPARTMENT_MAX = 80  # people.department is String(80)
 GOALS_MAX = 500
-CADENCES: tuple[tuple[int, str], ...] = ((7, "Weekly"), (14, "Every 2 weeks"), (28, "Monthly"))
 MAX_MENTEES_CHOICES = (1, 2, 3)
 TITLE_MAX = 24
 

@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import ConversationFilter
 from slack_sdk.models.views import View
 
-from bot.domain import MatchPriority
+from bot.domain import CADENCES, MatchPriority
 from bot.slack import ids
 from bot.slack.text import escape, truncate_mrkdwn
 from bot.slack.views.models import ProgramListItem, ProgramSettings
@@ -40,11 +40,7 @@ from bot.slack.views.models import ProgramListItem, ProgramSettings
 NAME_MAX = 80  # programs.name is String(80)
 OBJECTIVES_MAX = 1000
 WEIGHT_MAX = 1000  # bot.matching.model.Weights accepts 0–1000
-CADENCE_CHOICES: tuple[tuple[int, str], ...] = (
-    (7, "Weekly"),
-    (14, "Every 2 weeks"),
-    (30, "Monthly"),
-)
+CADENCE_CHOICES = CADENCES  # the same choices as enrollment's (bot/domain.py)
 ROUND_WEEK_CHOICES: tuple[tuple[int, str], ...] = (
     (4, "1 month"),
     (6, "6 weeks"),

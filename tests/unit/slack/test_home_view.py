@@ -174,7 +174,7 @@ def test_stored_control_characters_are_never_echoed() -> None:
 
 def test_admin_home_shows_each_program_its_round_counts_and_actions() -> None:
     running = ProgramSummary(
-        id=3, name="AI Pilot", members=14, paused=2, skills=20, is_open=False, cadence_days=30,
+        id=3, name="AI Pilot", members=14, paused=2, skills=20, is_open=False, cadence_days=28,
         next_round_on=date(2026, 3, 2),
         current_round=RoundOverview(2, WHEN, WHEN + timedelta(weeks=12), RoundStatus.ANNOUNCED),
         matched=5, met=4, awaiting_consent=1,

@@ -29,7 +29,7 @@ PILOT = ProgramSettings(
     name="AI Pilot",
     objectives="Leaders learn AI tools; early-career colleagues learn the business.",
     channel_id="C0PILOT01",
-    cadence_days=30,
+    cadence_days=28,
     round_weeks=26,
     starts_on=date(2027, 1, 4),
     is_open=False,
@@ -131,7 +131,7 @@ def test_all_weights_zero_is_refused_under_the_first_weight() -> None:
 @pytest.mark.parametrize(
     ("field", "forged"),
     [
-        (ids.PROGRAM_CADENCE, "28"),
+        (ids.PROGRAM_CADENCE, "30"),
         (ids.PROGRAM_ROUND_WEEKS, "0"),
         (ids.PROGRAM_STAGE_GAP, "5"),
         (ids.PROGRAM_OPEN, "maybe"),
@@ -222,7 +222,7 @@ def test_program_metadata_refuses_anything_else(metadata: Any) -> None:
 def test_program_list_shows_each_program_with_edit_and_escapes_names() -> None:
     programs = [
         ProgramListItem(1, "Reverse Mentoring", True, True, 14, None),
-        ProgramListItem(2, "<!channel> & co", False, False, 30, "C0PILOT01"),
+        ProgramListItem(2, "<!channel> & co", False, False, 28, "C0PILOT01"),
     ]
     view = program_list_modal(programs, notice="Saved *x*.")
     check_modal(view, callback_id=ids.PROGRAMS_VIEW)
