@@ -72,3 +72,47 @@ def test_no_reminder_when_no_working_hour_falls_in_between() -> None:
     sent = utc("2026-12-12T08:00")  # Saturday, for 24 hours
     assert reminder_time(sent_at=sent, due_at=sent + timedelta(hours=24),
                          timezone="Europe/Berlin") is None  # fmt: skip
+
+
+# Boundaries (mutmut found them untested): 09:00 is in, 17:00 is out, weekends skipped
+# both ways. 2026-12-07 is a Monday; Berlin is UTC+1 in December.
+
+
+def test_nine_oclock_sharp_is_working_time_and_five_oclock_is_not() -> None:
+    nine = utc("2026-12-07T08:00")  # Monday 09:00 in Berlin
+    assert next_working_time(nine, timezone="Europe/Berlin") == nine
+    five = utc("2026-12-07T16:00")  # Monday 17:00 in Berlin
+    assert next_working_time(five, timezone="Europe/Berlin") == utc("2026-12-08T08:00")
+    assert last_working_time(five, timezone="Europe/Berlin") == utc("2026-12-07T15:00")
+
+
+def test_after_friday_evening_the_next_working_time_is_monday_morning() -> None:
+    friday_evening = utc("2026-12-11T18:00")
+    assert next_working_time(friday_evening, timezone="Europe/Berlin") == utc("2026-12-14T08:00")
+    sunday = utc("2026-12-13T10:00")
+    assert next_working_time(sunday, timezone="Europe/Berlin") == utc("2026-12-14T08:00")
+
+
+def test_before_monday_morning_the_last_working_time_is_friday_afternoon() -> None:
+    monday_early = utc("2026-12-07T06:00")  # 07:00 in Berlin
+    assert last_working_time(monday_early, timezone="Europe/Berlin") == utc("2026-12-04T15:00")
+    tuesday_early = utc("2026-12-08T06:00")
+    assert last_working_time(tuesday_early, timezone="Europe/Berlin") == utc("2026-12-07T15:00")
+    sunday = utc("2026-12-06T12:00")
+    assert last_working_time(sunday, timezone="Europe/Berlin") == utc("2026-12-04T15:00")
+
+
+def test_a_reminder_exactly_an_hour_before_the_close_is_still_sent_forward() -> None:
+    # Half-way is 07:00 UTC Monday (08:00 in Berlin): moved forward to 09:00 Berlin,
+    # exactly an hour before the 09:00 UTC close. Still in time.
+    sent, due = utc("2026-12-07T05:00"), utc("2026-12-07T09:00")
+    assert reminder_time(sent_at=sent, due_at=due, timezone="Europe/Berlin") == utc(
+        "2026-12-07T08:00"
+    )
+
+
+def test_no_reminder_when_the_only_working_time_before_the_close_is_the_send_itself() -> None:
+    # Sent Friday 16:00 Berlin, closing Monday 07:00 Berlin: the weekend is between, and
+    # the last working moment before half-way is the send itself.
+    sent, due = utc("2026-12-11T15:00"), utc("2026-12-14T06:00")
+    assert reminder_time(sent_at=sent, due_at=due, timezone="Europe/Berlin") is None

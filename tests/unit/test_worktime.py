@@ -95,3 +95,42 @@ def test_naive_datetimes_are_refused() -> None:
 def test_format_local_shows_the_wall_clock_of_the_zone() -> None:
     moment = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     assert format_local(moment, "America/New_York") == "Tue 1 Dec, 09:00 (America/New_York)"
+
+
+# Boundaries (mutmut found them untested). 2026-12-07 is a Monday.
+
+
+def test_a_half_hour_ending_at_five_is_working_time() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    assert is_working_time(datetime(2026, 12, 7, 15, 30, tzinfo=UTC), berlin, length=HALF_HOUR)
+    assert not is_working_time(datetime(2026, 12, 7, 15, 31, tzinfo=UTC), berlin, length=HALF_HOUR)
+
+
+def test_slots_start_on_the_half_hour_on_consecutive_working_days() -> None:
+    after = datetime(2026, 12, 7, 8, 10, tzinfo=UTC)  # Monday 09:10 in Berlin
+    slots = list_common_slots(["Europe/Berlin"], after=after)
+    assert slots == [
+        datetime(2026, 12, 7, 8, 30, tzinfo=UTC),
+        datetime(2026, 12, 8, 8, 0, tzinfo=UTC),
+        datetime(2026, 12, 9, 8, 0, tzinfo=UTC),
+    ]
+
+
+def test_a_day_that_starts_at_midnight_utc_is_searched_from_midnight() -> None:
+    # Tokyo's 09:00 is 00:00 UTC: each next day's search must start at 00:00 sharp.
+    after = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+    slots = list_common_slots(["Asia/Tokyo"], after=after)
+    assert slots == [datetime(2026, 12, d, 0, 0, tzinfo=UTC) for d in (7, 8, 9)]
+
+
+def test_several_slots_a_day_when_asked_for() -> None:
+    after = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    slots = list_common_slots(["Europe/Berlin"], after=after, one_per_day=False)
+    assert slots == [datetime(2026, 12, 7, 8, m, tzinfo=UTC) for m in (0, 30)] + [
+        datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    ]
+
+
+def test_nobody_listed_means_utc_working_hours() -> None:
+    after = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    assert list_common_slots([], after=after, count=1) == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
