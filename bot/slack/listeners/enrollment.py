@@ -202,21 +202,24 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
                 next_round_on=saved.next_round_on,
             ),
         )
-        # After the ack, never before it: a newcomer's account is read now. A guest (a form
-        # opened before the account changed, or forged) is taken out again before the
-        # welcome is sent; when Slack does not answer, the row stays unsynced, so nothing
-        # is planned for them until the profile sweep has read it.
-        if not (context.account.active and context.account.synced):
-            lookup = await lookup_user(client, user_id)
-            if lookup.user is not None and await record_slack_user(
-                runtime.sessions, team_id=team_id, user=lookup.user, now=runtime.clock.now()
-            ):
-                refusal = join_refusal(context.account, lookup) or TAKEN_OUT
-                try:
-                    await client.views_update(view_id=view["id"], view=_notice(refusal))
-                except SlackApiError as exc:  # closed already: status and Home say it too
-                    logger.info(
-                        "views.update for %s failed: %s", user_id, exc.response.get("error")
-                    )
-        runtime.deliver_soon()
-        await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+        # Behind the acks still waiting (Runtime.after_ack): a burst of joins must not
+        # push any of them past Slack's 3 seconds.
+        async with runtime.after_ack:
+            # After the ack, never before it: a newcomer's account is read now. A guest (a form
+            # opened before the account changed, or forged) is taken out again before the
+            # welcome is sent; when Slack does not answer, the row stays unsynced, so nothing
+            # is planned for them until the profile sweep has read it.
+            if not (context.account.active and context.account.synced):
+                lookup = await lookup_user(client, user_id)
+                if lookup.user is not None and await record_slack_user(
+                    runtime.sessions, team_id=team_id, user=lookup.user, now=runtime.clock.now()
+                ):
+                    refusal = join_refusal(context.account, lookup) or TAKEN_OUT
+                    try:
+                        await client.views_update(view_id=view["id"], view=_notice(refusal))
+                    except SlackApiError as exc:  # closed already: status and Home say it too
+                        logger.info(
+                            "views.update for %s failed: %s", user_id, exc.response.get("error")
+                        )
+            runtime.deliver_soon()
+            await publish_home(runtime, client, team_id=team_id, user_id=user_id)
