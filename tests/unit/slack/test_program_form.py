@@ -10,7 +10,12 @@ import pytest
 
 from bot.domain import MatchPriority
 from bot.slack import ids
-from bot.slack.forms_programs import name_key, parse_program_form, parse_program_metadata
+from bot.slack.forms_programs import (
+    METADATA_MAX,
+    name_key,
+    parse_program_form,
+    parse_program_metadata,
+)
 from bot.slack.views.models import ProgramListItem, ProgramSettings
 from bot.slack.views.programs import program_form_modal, program_list_modal
 from tests.support.program_form import (
@@ -105,6 +110,8 @@ def _errors_after(change: Any) -> dict[str, str]:
         (ids.PROGRAM_OVERLAP_HOURS, "1e3", "Enter a number from 0 to 8."),
         (ids.PROGRAM_CONSENT_HOURS, "0", "Pick from 1 to 720."),
         (ids.PROGRAM_CONSENT_HOURS, "٣", "Enter a whole number from 1 to 720."),
+        (ids.PROGRAM_CONSENT_HOURS, "9" * 400, "Enter a whole number from 1 to 720."),
+        (ids.PROGRAM_OVERLAP_HOURS, "9" * 400, "Enter a number from 0 to 8."),  # too long
     ],
 )
 def test_out_of_range_or_unreadable_numbers_are_inline_errors(
@@ -203,7 +210,9 @@ def test_a_form_of_the_wrong_shape_is_errors_not_an_exception() -> None:
     ("metadata", "expected"),
     [
         ('{"program_id": 7}', 7),
+        ('{"program_id": 1}', 1),  # the first program's id
         ('{"program_id": null}', None),
+        ('{"program_id": 7}' + " " * (METADATA_MAX - 17), 7),  # exactly at the limit
     ],
 )
 def test_program_metadata_reads_an_id_or_new(metadata: str, expected: int | None) -> None:
@@ -213,7 +222,17 @@ def test_program_metadata_reads_an_id_or_new(metadata: str, expected: int | None
 
 @pytest.mark.parametrize(
     "metadata",
-    ['{"program_id": true}', '{"program_id": 0}', '{"program_id": "7"}', "[]", "", None, "{"],
+    [
+        '{"program_id": true}',
+        '{"program_id": 0}',
+        '{"program_id": "7"}',
+        '{"program_id": 7, "x": 1}',
+        '{"program_id": 7}' + " " * (METADATA_MAX - 16),  # one character over the limit
+        "[]",
+        "",
+        None,
+        "{",
+    ],
 )
 def test_program_metadata_refuses_anything_else(metadata: Any) -> None:
     assert parse_program_metadata(metadata) is None
@@ -245,3 +264,32 @@ def test_the_program_list_offers_a_roster_import_beside_new_program() -> None:
         for element in block["elements"]
     ]
     assert actions == [ids.PROGRAM_NEW, ids.ROSTER_IMPORT_BUTTON]
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "attribute", "expected"),
+    [
+        (ids.PROGRAM_OVERLAP_HOURS, "8", "min_overlap_hours", 8.0),  # the top of the range
+        (ids.PROGRAM_CONSENT_HOURS, "720", "consent_hours", 720),
+        (ids.PROGRAM_SHARED_SKILLS, "10", "min_shared_skills", 10),
+    ],
+)
+def test_the_ends_of_each_range_are_accepted(
+    field: ids.InputId, typed: str, attribute: str, expected: float
+) -> None:
+    values = values_for(PILOT)
+    set_text(values, field, typed)
+    parsed = parse_program_form(values, taken_names=[], today=TODAY)
+    assert isinstance(parsed, ProgramSettings), parsed
+    assert getattr(parsed, attribute) == expected
+
+
+@pytest.mark.parametrize("typed", ["2027-1-4", "04/01/2027", "soon"])
+def test_a_start_date_not_from_the_calendar_is_an_inline_error(typed: str) -> None:
+    assert _errors_after(lambda v: set_date(v, typed)) == {
+        ids.PROGRAM_STARTS_ON.block_id: "Pick a date from the calendar."
+    }
+
+
+def test_names_match_ignoring_case_and_spacing() -> None:
+    assert name_key("  AI   Pilot ") == "ai pilot"
