@@ -198,3 +198,23 @@ def test_both_solvers_agree_on_a_round_of_two_hundred(monkeypatch: pytest.Monkey
         found[name] = (summary.pairs, summary.total_score, summary.constraint_costs)
     assert found["sparse"] == found["dense"]
     assert found["sparse"][0] > 50  # a real round, not an empty one
+
+
+def test_a_zero_score_pair_still_counts_when_either_people_are_searched() -> None:
+    # Highest score first: a pair scoring 0 (no skills, no shared hours) weighs 1, the
+    # least a pair can. The `either` search must still give the mentor's second seat to
+    # it, not drop it with the forbidden pairs (weight 0). mutmut found this untested.
+    people = [
+        Candidate("m", Role.MENTOR, CareerStage(1), max_mentees=2, timezone="Asia/Tokyo"),
+        Candidate("l1", Role.MENTEE, CareerStage(4), timezone="America/New_York"),
+        Candidate("l2", Role.MENTEE, CareerStage(4), timezone="America/New_York"),
+        Candidate("e", Role.EITHER, CareerStage(3), timezone="Asia/Tokyo"),
+    ]
+    constraints = Constraints(
+        priority=MatchPriority.HIGHEST_SCORE, min_shared_skills=0, min_overlap_hours=0
+    )
+    result = match(people, constraints, reference_date=ON)
+    pairs, total = brute_force(people, constraints, Weights(), ON)
+    assert (result.summary.pairs, round(result.summary.total_score, 3)) == (pairs, round(total, 3))
+    assert pairs == 2 and {p.mentee_id for p in result.pairs} >= {"e"}
+    assert sorted(p.score for p in result.pairs) == [0.0, 10.0]
