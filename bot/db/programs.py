@@ -20,6 +20,7 @@ from bot.db.tables import (
     WorkspaceRow,
 )
 from bot.domain import MembershipStatus, PairStatus, RoundStatus
+from bot.matching.model import WEIGHT_NAMES, Weights
 from bot.round_dates import get_next_round_date
 
 # Read in sentences as "You're in the Reverse mentoring program" (views/status.py
@@ -31,6 +32,25 @@ DEFAULT_OBJECTIVES = (
     "Early-career colleagues share what they know — new platforms, AI tools, how their "
     "generation works — with leaders who want to learn it, and learn from them in return."
 )
+
+
+def get_program_weights(program: ProgramRow) -> Weights:
+    """The program's score weights (`programs.weights` JSON): each one stored and usable
+    is taken, any other falls back to its default."""
+    stored = program.weights if isinstance(program.weights, dict) else {}
+    defaults = Weights()
+    values = {}
+    for name in WEIGHT_NAMES:
+        value = stored.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values[name] = float(value)
+        else:
+            values[name] = getattr(defaults, name)
+        try:
+            Weights(**{name: values[name]})
+        except ValueError:  # out of range or not finite
+            values[name] = getattr(defaults, name)
+    return Weights(**values)
 
 
 async def ensure_workspace(session: AsyncSession, team_id: str, *, now: datetime) -> None:

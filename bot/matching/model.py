@@ -127,6 +127,9 @@ class Constraints:
             raise ValueError(f"time_limit must be a positive number, got {self.time_limit}")
 
 
+WEIGHT_NAMES = ("learning", "giving_back", "cross_department", "working_hours")
+
+
 @dataclass(frozen=True)
 class Weights:
     """Points each part of a pair's score can earn; the defaults add up to 100.
@@ -143,7 +146,7 @@ class Weights:
     working_hours: float = 10.0
 
     def __post_init__(self) -> None:
-        for name in ("learning", "giving_back", "cross_department", "working_hours"):
+        for name in WEIGHT_NAMES:
             value = getattr(self, name)
             if not (math.isfinite(value) and 0 <= value <= 1000):
                 raise ValueError(f"weight {name} must be between 0 and 1000, got {value}")

@@ -15,14 +15,15 @@ from bot.db.programs import (
     ensure_workspace,
     get_or_create_default_program,
     get_program,
+    get_program_weights,
     list_program_overviews,
     list_programs,
 )
 from bot.db.tables import ProgramRow
 from bot.domain import MatchPriority, RoundStatus
+from bot.matching.model import WEIGHT_NAMES
 from bot.slack.forms_programs import name_key
 from bot.slack.views.models import (
-    WEIGHT_NAMES,
     ProgramListItem,
     ProgramSettings,
     ProgramSummary,
@@ -45,13 +46,8 @@ def _list_item(program: ProgramRow) -> ProgramListItem:
 
 def program_settings(program: ProgramRow) -> ProgramSettings:
     """A program's settings as the form shows them; unreadable stored weights fall back."""
-    defaults = ProgramSettings(name="").weight_map
-    stored = program.weights if isinstance(program.weights, dict) else {}
-    weights = []
-    for weight_name in WEIGHT_NAMES:
-        value = stored.get(weight_name, defaults[weight_name])
-        valid = isinstance(value, int | float) and not isinstance(value, bool)
-        weights.append((weight_name, float(value) if valid else defaults[weight_name]))
+    stored = get_program_weights(program)
+    weights = [(name, getattr(stored, name)) for name in WEIGHT_NAMES]
     priority = next(
         (p for p in MatchPriority if p.value == program.priority), MatchPriority.MOST_MATCHED
     )

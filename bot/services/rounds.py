@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
 from bot.db.people import schedulable
+from bot.db.programs import get_program_weights
 from bot.db.tables import (
     MembershipRow,
     PairRow,
@@ -189,16 +190,6 @@ async def _get_or_create_draft(
     return draft
 
 
-def _weights(raw: dict[str, Any] | None) -> Weights:
-    names = {f.name for f in fields(Weights)}
-    given = {k: float(v) for k, v in (raw or {}).items() if k in names}
-    try:
-        return Weights(**given)
-    except (TypeError, ValueError):
-        logger.warning("program weights %s not usable; defaults used", sorted(given))
-        return Weights()
-
-
 async def _read_input(session: AsyncSession, program: ProgramRow, round_: RoundRow) -> RoundInput:
     """Candidates: active, schedulable members with a career stage; skills from the
     program's catalogue; managers from the profile (or the HR roster); previous partners
@@ -321,7 +312,7 @@ async def _read_input(session: AsyncSession, program: ProgramRow, round_: RoundR
         reference_date=round_.starts_at.date(),
         candidates=tuple(candidates),
         constraints=constraints,
-        weights=_weights(program.weights),
+        weights=get_program_weights(program),
         person_ids={person.slack_user_id: pid for pid, (_m, person) in people.items()},
     )
 

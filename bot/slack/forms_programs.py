@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain import MatchPriority
+from bot.matching.model import WEIGHT_NAMES
 from bot.slack import ids
 from bot.slack.forms import FormErrors, _free_text, _raw_text, _selected, _selected_many
-from bot.slack.views.models import WEIGHT_NAMES, ProgramSettings
+from bot.slack.views.models import ProgramSettings
 from bot.slack.views.programs import (
     CADENCE_CHOICES,
     CONSENT_HOURS_RANGE,

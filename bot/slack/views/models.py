@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain import CareerStage, MatchPriority, MembershipStatus, Role, RoundStatus
+from bot.matching.model import WEIGHT_NAMES, Weights
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class ViewMetadata:
 
 # --- Program management (`/mentor admin`) ------------------------------------------
 
-WEIGHT_NAMES = ("learning", "giving_back", "cross_department", "working_hours")
+_DEFAULT_WEIGHTS = Weights()
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,8 @@ class ProgramSettings:
     starts_on: date | None = None
     is_open: bool = True
     priority: MatchPriority = MatchPriority.MOST_MATCHED
-    weights: tuple[tuple[str, float], ...] = (
-        ("learning", 60.0),
-        ("giving_back", 20.0),
-        ("cross_department", 10.0),
-        ("working_hours", 10.0),
+    weights: tuple[tuple[str, float], ...] = tuple(
+        (name, getattr(_DEFAULT_WEIGHTS, name)) for name in WEIGHT_NAMES
     )
     min_stage_gap: int = 1
     min_shared_skills: int = 1
