@@ -87,9 +87,26 @@ class FitAnswer(enum.StrEnum):
 
 
 class CheckinAnswer(enum.StrEnum):
-    MET = "met"
-    NOT_YET = "not_yet"
+    MET = "met"  # a meeting was recorded for the period (by this person or the partner)
+    NOT_YET = "not_yet"  # a reminder follows in 3 working days (within the nudge budget)
+    SNOOZED = "snoozed"  # asked again in a week (within the nudge budget)
     NOT_A_FIT = "not_a_fit"
+
+
+class CheckinStatus(enum.StrEnum):
+    """Where one partner's check-in for one period stands."""
+
+    SCHEDULED = "scheduled"  # due at due_at, not sent yet
+    SENT = "sent"  # queued in the outbox (message_key); maybe answered
+    SKIPPED = "skipped"  # never sent, skip_reason says why (stale, paused, left, ...)
+
+
+class RiskAnswer(enum.StrEnum):
+    """A partner's answer to "no meeting for two periods: what now?"."""
+
+    NEW_MATCH = "new_match"
+    PAUSE = "pause"
+    KEEP_GOING = "keep_going"
 
 
 class StoryStatus(enum.StrEnum):
@@ -110,3 +127,13 @@ class DeliveryStatus(enum.StrEnum):
 # How often a pair meets: the choices a program and a participant pick from. Monthly is
 # four weeks, so check-ins keep to the same weekday.
 CADENCES: tuple[tuple[int, str], ...] = ((7, "Weekly"), (14, "Every 2 weeks"), (28, "Monthly"))
+
+# Check-in days are weekdays only (Monday = 0 … Friday = 4), stored as a bit mask
+# (bit d for weekday d), so a weekend day cannot even be stored. The local time is in
+# minutes after midnight, between 08:00 and 16:30: never at night.
+WEEKDAY_NAMES: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+ALL_WEEKDAYS_MASK = 0b11111
+CHECKIN_MINUTE_DEFAULT = 9 * 60 + 30
+CHECKIN_MINUTE_RANGE = (8 * 60, 16 * 60 + 30)
+REMINDERS_PER_PERIOD_DEFAULT = 1
+REMINDERS_PER_PERIOD_MAX = 3

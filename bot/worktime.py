@@ -8,9 +8,10 @@ UTC in steps and asking each zone what its wall clock says, so a daylight-saving
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain import ALL_WEEKDAYS_MASK
 from bot.matching.overlap import WORKDAY_END, WORKDAY_START, resolve_zone
 
 SLOT_STEP = timedelta(minutes=30)
@@ -129,3 +130,84 @@ def reminder_time(*, sent_at: datetime, due_at: datetime, timezone: str) -> date
         return later
     earlier = last_working_time(half, timezone=timezone)
     return earlier if earlier > sent_at else None
+
+
+# --- check-ins (issue 10): a local time on allowed weekdays, one period at a time ----
+
+
+def local_instant(day: date, minute: int, *, timezone: str) -> datetime:
+    """`day` at `minute` past local midnight in the zone, as a UTC instant. Pure.
+
+    A wall time that does not exist (the hour skipped when clocks go forward) comes out
+    that much later (02:30 becomes 03:30); one that happens twice (clocks go back) is
+    its first occurrence. Both by zoneinfo's fold=0 rule.
+    """
+    at = time(minute // 60, minute % 60)
+    return datetime.combine(day, at, tzinfo=resolve_zone(timezone)).astimezone(UTC)
+
+
+def allowed_weekday(day: date, days_mask: int) -> date:
+    """`day` itself if its weekday is in the mask (bit 0 = Monday), else the next that is."""
+    if not days_mask & ALL_WEEKDAYS_MASK:
+        raise ValueError("no check-in weekday allowed")
+    while not (days_mask >> day.weekday()) & 1:
+        day += timedelta(days=1)
+    return day
+
+
+def checkin_due_at(
+    *,
+    anchor: date,
+    sequence: int,
+    cadence_days: int,
+    days_mask: int,
+    minute: int,
+    timezone: str,
+) -> datetime:
+    """When period `sequence` (1, 2, …) of a pair reaches one partner. Pure.
+
+    `anchor` is the intro's local date for that partner; period n falls `n` cadences
+    later, on the first allowed weekday from there, at the local check-in time. Counted
+    from the anchor, not from the last check-in, so a period moved past a weekend never
+    pushes the ones after it.
+    """
+    if sequence < 1 or cadence_days < 1:
+        raise ValueError("sequence and cadence start at 1")
+    day = allowed_weekday(anchor + timedelta(days=sequence * cadence_days), days_mask)
+    return local_instant(day, minute, timezone=timezone)
+
+
+def checkin_slot(
+    *, program_days: int, program_minute: int, own_weekday: int | None, own_minute: int | None
+) -> tuple[int, int]:
+    """(weekday mask, minute) a person's check-ins use: their own pick where they made
+    one (Home tab), the program's otherwise."""
+    days = program_days if own_weekday is None else 1 << own_weekday
+    return days, program_minute if own_minute is None else own_minute
+
+
+def pair_cadence(*, program_days: int, mentor_days: int | None, leader_days: int | None) -> int:
+    """How often a pair is checked in on: the less frequent of the two partners' choices
+    (each None: the program's), so neither is asked more often than they chose."""
+    return max(program_days if d is None else d for d in (mentor_days, leader_days))
+
+
+def later_checkin_at(
+    after: datetime, *, working_days: int, days_mask: int, minute: int, timezone: str
+) -> datetime:
+    """A reminder's time: `working_days` weekdays after `after`'s local date (3 for
+    "Not yet", 5 for "Snooze a week"), moved to an allowed weekday, at the check-in time."""
+    day = after.astimezone(resolve_zone(timezone)).date()
+    left = working_days
+    while left:
+        day += timedelta(days=1)
+        left -= day.weekday() < 5
+    return local_instant(allowed_weekday(day, days_mask), minute, timezone=timezone)
+
+
+def is_timely(due_at: datetime, now: datetime, *, timezone: str) -> bool:
+    """A late check-in is still worth sending until its local working day ends; after
+    that (the process was down overnight) it is stale and skipped, with a record."""
+    local_day = due_at.astimezone(resolve_zone(timezone)).date()
+    day_end = datetime.combine(local_day, WORKDAY_END, tzinfo=resolve_zone(timezone))
+    return now < day_end

@@ -29,13 +29,20 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain import (
+    ALL_WEEKDAYS_MASK,
+    CHECKIN_MINUTE_DEFAULT,
+    CHECKIN_MINUTE_RANGE,
+    REMINDERS_PER_PERIOD_DEFAULT,
+    REMINDERS_PER_PERIOD_MAX,
     CheckinAnswer,
+    CheckinStatus,
     ConsentAnswer,
     DeliveryStatus,
     FitAnswer,
     MatchPriority,
     MembershipStatus,
     PairStatus,
+    RiskAnswer,
     Role,
     RoundStatus,
     SkillKind,
@@ -121,6 +128,9 @@ class ProgramRow(Base):
         CheckConstraint("min_overlap_hours BETWEEN 0 AND 8", name="min_overlap_hours_range"),
         CheckConstraint("match_time_limit > 0", name="match_time_limit_positive"),
         between("consent_hours", 1, 720),
+        between("checkin_days", 1, ALL_WEEKDAYS_MASK),
+        between("checkin_minute", *CHECKIN_MINUTE_RANGE),
+        between("reminders_per_period", 0, REMINDERS_PER_PERIOD_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +158,12 @@ class ProgramRow(Base):
     consent_required: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_hours: Mapped[int] = mapped_column(Integer, default=72)
     stories_need_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Check-ins: on these weekdays (bit mask, Monday = bit 0; weekends cannot be set) at
+    # this local time (minutes after midnight), and at most this many reminders per
+    # person per cadence period ("Not yet", "Snooze a week") besides the check-in.
+    checkin_days: Mapped[int] = mapped_column(Integer, default=ALL_WEEKDAYS_MASK)
+    checkin_minute: Mapped[int] = mapped_column(Integer, default=CHECKIN_MINUTE_DEFAULT)
+    reminders_per_period: Mapped[int] = mapped_column(Integer, default=REMINDERS_PER_PERIOD_DEFAULT)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -173,6 +189,8 @@ class PersonRow(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "slack_user_id"),
         between("career_stage", 1, 5, nullable=True),
+        between("checkin_weekday", 0, 4, nullable=True),
+        between("checkin_minute", *CHECKIN_MINUTE_RANGE, nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +208,12 @@ class PersonRow(Base):
     # When name, title and zone were last read from Slack; None: never read (users.info
     # failed), so they are defaults to be refreshed before anything is scheduled from them.
     profile_synced_at: Mapped[datetime | None]
+    # Their own check-in day (0 = Monday … 4 = Friday) and local time, from the Home
+    # tab; None: the program's. One person gets one combined check-in for all programs.
+    checkin_weekday: Mapped[int | None] = mapped_column(Integer)
+    checkin_minute: Mapped[int | None] = mapped_column(Integer)
+    # Check-in messages left unanswered in a row; at three they are paused and told.
+    ignored_checkins: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -267,6 +291,9 @@ class PairRow(Base):
         one_of("mentee_consent", ConsentAnswer, nullable=True),
         one_of("mentor_fit", FitAnswer, nullable=True),
         one_of("mentee_fit", FitAnswer, nullable=True),
+        one_of("mentor_risk", RiskAnswer, nullable=True),
+        one_of("mentee_risk", RiskAnswer, nullable=True),
+        between("cadence_days", 1, 365, nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -303,6 +330,16 @@ class PairRow(Base):
     # Round end: both must ask to continue for the pair to be kept in the next round.
     mentor_continues: Mapped[bool | None]
     mentee_continues: Mapped[bool | None]
+    # How often they are checked in on, fixed at the intro (see worktime.pair_cadence);
+    # None for pairs introduced before check-ins: the program's cadence.
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    # Stalled: no meeting for two periods since max(intro, last meeting, risk_cleared_at).
+    # risk_asked_at: when both were last asked "new match, pause, or keep going?";
+    # each answer is private to its author.
+    risk_asked_at: Mapped[datetime | None]
+    risk_cleared_at: Mapped[datetime | None]
+    mentor_risk: Mapped[str | None] = mapped_column(String(12))  # RiskAnswer
+    mentee_risk: Mapped[str | None] = mapped_column(String(12))
 
 
 class RoundUnmatchedRow(Base):
@@ -347,12 +384,20 @@ class RosterEntryRow(Base):
 
 
 class CheckinRow(Base):
-    """One "did you meet?" question to one partner for one period."""
+    """One "did you meet?" question to one partner for one period.
+
+    Period `sequence` n of a pair is the same for both partners (n cadences after the
+    intro); each partner's `due_at` is their own local check-in time in it. The row is
+    written ahead (SCHEDULED), so the sweep only reads the due index.
+    """
 
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("pair_id", "person_id", "sequence"),
+        Index("ix_checkins_due", "status", "due_at"),
         one_of("answer", CheckinAnswer, nullable=True),
+        one_of("status", CheckinStatus),
+        between("reminders", 0, REMINDERS_PER_PERIOD_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -363,17 +408,33 @@ class CheckinRow(Base):
     )
     sequence: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default=CheckinStatus.SCHEDULED.value)
+    skip_reason: Mapped[str | None] = mapped_column(String(40))  # SKIPPED: why, for the record
+    sent_at: Mapped[datetime | None]
+    # The outbox key of the last DM that carried it (one DM may carry several check-ins:
+    # a person in two programs gets one combined message); chat.update finds it there.
+    message_key: Mapped[str | None] = mapped_column(String(200))
     answer: Mapped[str | None] = mapped_column(String(12))  # CheckinAnswer
     answered_at: Mapped[datetime | None]
+    # Who answered, when the partner's "We met" answered it for them.
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminders: Mapped[int] = mapped_column(Integer, default=0)  # sent in this period
+    help_requested_at: Mapped[datetime | None]
 
 
 class MeetingRow(Base):
+    """A meeting a partner recorded. From a check-in, `sequence` is its period: one
+    meeting per pair and period, however many clicks or retries."""
+
     __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("pair_id", "sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
     met_on: Mapped[date] = mapped_column(Date)
+    sequence: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
 

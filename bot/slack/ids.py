@@ -176,3 +176,26 @@ CLOSING_REMATCH = "closing_rematch"
 # The roster import's admin-only surfaces join the one gate's lists (issue 9, point 2).
 ADMIN_ACTIONS = ADMIN_ACTIONS | ROSTER_ADMIN_ACTIONS
 ADMIN_VIEWS = {**ADMIN_VIEWS, **ROSTER_ADMIN_VIEWS}
+
+# --- Check-ins (issue 10) ------------------------------------------------------------
+# DM buttons whose value is a check-in id; the listener checks the clicker is in its pair.
+CHECKIN_MET = "checkin_met"  # records a meeting today
+CHECKIN_MET_ON = "checkin_met_on"  # datepicker on an answered check-in: changes the date
+CHECKIN_NOT_YET = "checkin_not_yet"
+CHECKIN_SNOOZE = "checkin_snooze"
+CHECKIN_REFLECT = "checkin_reflect"  # opens the reflection modal for that pair
+CHECKIN_HELP = "checkin_help"  # opens CHECKIN_HELP_VIEW
+CHECKIN_HELP_VIEW = "checkin_help"
+CHECKIN_HELP_NOTE = InputId("checkin_help_note", "note")  # optional, admins only
+CHECKIN_RESUME = "checkin_resume"  # on the "paused after three unanswered" notice
+# Stalled pairs: value is a pair id.
+RISK_NEW_MATCH = "risk_new_match"
+RISK_PAUSE = "risk_pause"
+RISK_KEEP_GOING = "risk_keep_going"
+# Home tab: a participant's own check-in day and time (static selects).
+HOME_CHECKIN_DAY = "home_checkin_day"  # values "0".."4", or "program"
+HOME_CHECKIN_TIME = "home_checkin_time"  # minutes after midnight, or "program"
+# Program form: check-in days (checkboxes, values "0".."4"), time, reminder budget.
+PROGRAM_CHECKIN_DAYS = InputId("program_checkin_days", "checkin_days")
+PROGRAM_CHECKIN_TIME = InputId("program_checkin_time", "checkin_time")
+PROGRAM_REMINDERS = InputId("program_reminders", "reminders_per_period")

@@ -1,0 +1,145 @@
+"""The check-in DM: pure builders, one private 1:1 message per person.
+
+One message may carry several check-ins (a person in two programs, or a reverse
+mentor with two leaders gets one combined DM). Every click re-renders the whole
+message from the database's state (`chat.update`), so it always shows what was
+recorded and a second click or a retry shows the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain import CheckinAnswer
+from bot.slack import ids
+from bot.slack.text import escape, mention, slack_date
+
+
+@dataclass(frozen=True)
+class CheckinItem:
+    """One partner's check-in for one period, as it stands."""
+
+    checkin_id: int
+    program_name: str
+    partner_user_id: str
+    first: bool = False  # the pair's first period: "since your intro"
+    answer: CheckinAnswer | None = None
+    met_on: date | None = None  # MET: the meeting's date
+    recorded_by_partner: bool = False  # MET: the partner's click recorded it
+    ask_again_at: datetime | None = None  # NOT_YET / SNOOZED: the reminder; None: none left
+    help_requested: bool = False
+
+
+def day_label(day: date) -> str:
+    """ "Tue 1 Dec": a date needs no timezone."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _button(action_id: str, text: str, checkin_id: int, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": str(checkin_id),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _question(item: CheckinItem) -> str:
+    since = "since your intro" if item.first else "since the last check-in"
+    partner = mention(item.partner_user_id)
+    return f"*Have you and {partner} met {since}?* · {escape(item.program_name)}"
+
+
+def _answered(item: CheckinItem) -> str:
+    if item.answer is CheckinAnswer.MET:
+        assert item.met_on is not None
+        when, partner = day_label(item.met_on), mention(item.partner_user_id)
+        if item.recorded_by_partner:
+            return f":white_check_mark: {partner} recorded that you met on {when}. Nothing to do."
+        return f":white_check_mark: Meeting recorded: you and {partner} met on {when}."
+    again = (
+        f"We'll check in again {slack_date(item.ask_again_at, fmt='{date_short_pretty}')}."
+        if item.ask_again_at is not None
+        else "We'll check in again next time."
+    )
+    if item.answer is CheckinAnswer.SNOOZED:
+        return f":zzz: Snoozed. {again} · {escape(item.program_name)}"
+    return (
+        f"Noted: not yet, and that's fine. {again} An easy start: 30 minutes where "
+        f"{mention(item.partner_user_id)} shows one thing they use every day. · "
+        f"{escape(item.program_name)}"
+    )
+
+
+def _actions(item: CheckinItem) -> dict[str, Any]:
+    block_id = f"checkin_{item.checkin_id}"
+    reflect = _button(ids.CHECKIN_REFLECT, "Log a reflection", item.checkin_id)
+    help_ = _button(ids.CHECKIN_HELP, "I need help", item.checkin_id)
+    if item.answer is CheckinAnswer.MET:
+        assert item.met_on is not None
+        picker = {
+            "type": "datepicker",
+            "action_id": ids.CHECKIN_MET_ON,
+            "initial_date": item.met_on.isoformat(),
+            "placeholder": {"type": "plain_text", "text": "Meeting date"},
+        }
+        elements: list[dict[str, Any]] = [reflect, picker]
+    elif item.answer is None:
+        elements = [
+            _button(ids.CHECKIN_MET, "We met", item.checkin_id, "primary"),
+            _button(ids.CHECKIN_NOT_YET, "Not yet", item.checkin_id),
+            _button(ids.CHECKIN_SNOOZE, "Snooze a week", item.checkin_id),
+            reflect,
+            help_,
+        ]
+    else:
+        elements = [_button(ids.CHECKIN_MET, "We met", item.checkin_id, "primary"), reflect]
+        if not item.help_requested:
+            elements.append(help_)
+    return {"type": "actions", "block_id": block_id, "elements": elements}
+
+
+def _item_blocks(item: CheckinItem) -> list[dict[str, Any]]:
+    text = _question(item) if item.answer is None else _answered(item)
+    blocks = [_section(text), _actions(item)]
+    if item.help_requested:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": ":raising_hand: The program admins have your request "
+                        "and will reach out privately.",
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+def checkin_message(items: Sequence[CheckinItem], *, reminder: bool = False) -> dict[str, Any]:
+    """The check-in DM for one person: every check-in it carries, in the given order."""
+    if not items:
+        raise ValueError("a check-in message carries at least one check-in")
+    lead = "A gentle reminder" if reminder else "Check-in"
+    if len(items) == 1:
+        text = f"{lead}: have you and {mention(items[0].partner_user_id)} met?"
+    else:
+        text = f"{lead}: how are your {len(items)} mentoring pairs going?"
+    blocks: list[dict[str, Any]] = []
+    if reminder:
+        blocks.append(_section(":wave: A gentle reminder, no pressure:"))
+    for item in items:
+        blocks.extend(_item_blocks(item))
+    return {"text": text, "blocks": blocks}
