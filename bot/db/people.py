@@ -205,3 +205,18 @@ def schedulable() -> ColumnElement[bool]:
 def is_schedulable(person: PersonRow) -> bool:
     """`schedulable()` for a loaded row."""
     return person.is_active and person.profile_synced_at is not None
+
+
+async def list_admin_user_ids(
+    session: AsyncSession, *, team_id: str, configured: frozenset[str]
+) -> list[str]:
+    """Who hears private admin notices (help requests, the at-risk digest): the
+    configured admins plus the workspace's admins and owners the bot knows of."""
+    known = await session.scalars(
+        select(PersonRow.slack_user_id).where(
+            PersonRow.team_id == team_id,
+            PersonRow.is_workspace_admin.is_(True),
+            PersonRow.is_active.is_(True),
+        )
+    )
+    return sorted(configured | set(known))
