@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.tables import (
+    CheckinRow,
     MeetingRow,
     MembershipRow,
     PairRow,
@@ -18,7 +19,7 @@ from bot.db.tables import (
     ProgramRow,
     SkillRow,
 )
-from bot.domain import MembershipStatus, PairStatus, SkillKind
+from bot.domain import CheckinStatus, MembershipStatus, PairStatus, SkillKind
 
 
 async def get_person(session: AsyncSession, team_id: str, user_id: str) -> PersonRow | None:
@@ -165,10 +166,18 @@ async def list_active_partners(
     return [PartnerLink(pair, partner) for pair, partner in (await session.execute(query)).all()]
 
 
+@dataclass(frozen=True)
+class PartnerActivity:
+    link: PartnerLink
+    meetings: int  # the pair's meetings so far
+    next_checkin_at: datetime | None  # this person's next scheduled check-in for the pair
+
+
 async def list_partners_and_meetings(
     session: AsyncSession, person_id: int
-) -> list[tuple[PartnerLink, int]]:
-    """Every current partner in every program, each with the pair's meetings so far.
+) -> list[PartnerActivity]:
+    """Every current partner in every program, each with the pair's meetings so far and
+    the person's next check-in for it.
 
     One query however many programs, partners and meetings (status and Home).
     """
@@ -179,8 +188,21 @@ async def list_partners_and_meetings(
         .correlate(PairRow)
         .scalar_subquery()
     )
-    rows = await session.execute(_active_pairs(person_id).add_columns(meetings))
-    return [(PartnerLink(pair, partner), int(n)) for pair, partner, n in rows.all()]
+    next_checkin = (
+        select(func.min(CheckinRow.due_at))
+        .where(
+            CheckinRow.pair_id == PairRow.id,
+            CheckinRow.person_id == person_id,
+            CheckinRow.status == CheckinStatus.SCHEDULED.value,
+        )
+        .correlate(PairRow)
+        .scalar_subquery()
+    )
+    rows = await session.execute(_active_pairs(person_id).add_columns(meetings, next_checkin))
+    return [
+        PartnerActivity(PartnerLink(pair, partner), int(n), due)
+        for pair, partner, n, due in rows.all()
+    ]
 
 
 def _active_pairs(person_id: int) -> Select[PairRow, PersonRow]:

@@ -312,7 +312,6 @@ class PairRow(Base):
     status: Mapped[str] = mapped_column(String(8), default=PairStatus.ACTIVE.value)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # kept by an admin
     conversation_id: Mapped[str | None] = mapped_column(SLACK_ID)
-    next_checkin_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     # Consent (programs that ask for it): each answer is private to its author; a

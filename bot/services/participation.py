@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions, reading
 from bot.db.people import (
-    PartnerLink,
+    PartnerActivity,
     get_person,
     get_person_and_memberships,
     list_active_partners,
@@ -72,9 +72,9 @@ async def get_personal_status(
             next_rounds = await list_next_round_dates(
                 session, [p for _m, p in memberships], today=today
             )
-    by_program: dict[int, list[tuple[PartnerLink, int]]] = defaultdict(list)
-    for link, meetings in partners:
-        by_program[link.pair.program_id].append((link, meetings))
+    by_program: dict[int, list[PartnerActivity]] = defaultdict(list)
+    for activity in partners:
+        by_program[activity.link.pair.program_id].append(activity)
     return PersonalStatus(
         name=person.name,
         career_stage=CareerStage(person.career_stage) if person.career_stage else None,
@@ -93,10 +93,10 @@ async def get_personal_status(
 def _summary(
     membership: MembershipRow,
     program: ProgramRow,
-    partners: list[tuple[PartnerLink, int]],
+    partners: list[PartnerActivity],
     next_round_on: date | None,
 ) -> MembershipSummary:
-    due = [link.pair.next_checkin_at for link, _ in partners if link.pair.next_checkin_at]
+    due = [a.next_checkin_at for a in partners if a.next_checkin_at is not None]
     return MembershipSummary(
         program_id=program.id,
         program_name=program.name,
@@ -104,10 +104,10 @@ def _summary(
         status=MembershipStatus(membership.status),
         paused_until=membership.paused_until,
         partners=tuple(
-            Partner(link.partner.slack_user_id, link.partner.name) for link, _ in partners
+            Partner(a.link.partner.slack_user_id, a.link.partner.name) for a in partners
         ),
         next_checkin_at=min(due) if due else None,
-        meetings_count=sum(meetings for _, meetings in partners),
+        meetings_count=sum(a.meetings for a in partners),
         next_round_on=next_round_on,
     )
 

@@ -47,6 +47,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table('pairs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cadence_days', sa.Integer(), nullable=True))
+        # Superseded by the check-in rows (the next SCHEDULED one per person).
+        batch_op.drop_column('next_checkin_at')
         batch_op.add_column(sa.Column('risk_asked_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('risk_cleared_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('mentor_risk', sa.String(length=12), nullable=True))
@@ -99,6 +101,7 @@ def downgrade() -> None:
         batch_op.drop_column('risk_cleared_at')
         batch_op.drop_column('risk_asked_at')
         batch_op.drop_column('cadence_days')
+        batch_op.add_column(sa.Column('next_checkin_at', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_meetings_pair_id_sequence'), type_='unique')

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.engine import Sessions, build_engine, build_sessions
 from bot.db.people import list_active_partners
 from bot.db.tables import (
+    CheckinRow,
     MeetingRow,
     MembershipRow,
     PairRow,
@@ -29,7 +30,14 @@ from bot.db.tables import (
     SkillRow,
     WorkspaceRow,
 )
-from bot.domain import CareerStage, MembershipStatus, PairStatus, Role, SkillKind
+from bot.domain import (
+    CareerStage,
+    CheckinStatus,
+    MembershipStatus,
+    PairStatus,
+    Role,
+    SkillKind,
+)
 from bot.services.participation import get_personal_status, list_program_summaries
 from bot.slack.views.models import MembershipSummary, Partner, PersonalStatus, ProgramSummary
 
@@ -195,11 +203,23 @@ class World:
                 mentor_id=mentor_id,
                 mentee_id=mentee_id,
                 status=status.value,
-                next_checkin_at=next_checkin_at,
                 created_at=NOW,
             )
             session.add(pair)
             await session.flush()
+            for person_id in (mentor_id, mentee_id) if next_checkin_at else ():
+                # The next one counts; an earlier one already sent does not.
+                for sequence, due, state in (
+                    (1, next_checkin_at - timedelta(days=7), CheckinStatus.SENT),
+                    (2, next_checkin_at, CheckinStatus.SCHEDULED),
+                    (3, next_checkin_at + timedelta(days=7), CheckinStatus.SCHEDULED),
+                ):
+                    session.add(
+                        CheckinRow(
+                            team_id=TEAM, pair_id=pair.id, person_id=person_id,
+                            sequence=sequence, due_at=due, status=state.value,
+                        )
+                    )  # fmt: skip
             for _ in range(meetings):
                 self._day += 1
                 session.add(

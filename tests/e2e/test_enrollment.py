@@ -305,7 +305,6 @@ async def _pair_with(app: RunningApp, mentor: str, mentee: str) -> int:
         pair = PairRow(
             team_id=program.team_id, program_id=program.id, round_id=round_.id,
             mentor_id=people[mentor].id, mentee_id=people[mentee].id, created_at=now,
-            next_checkin_at=now + timedelta(days=14),
         )  # fmt: skip
         session.add(pair)
         await session.flush()
