@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
 from bot.db.tables import (
+    CheckinRow,
     OutgoingMessageRow,
     PairRow,
     PersonRow,
@@ -55,6 +56,9 @@ async def erase_person(session: AsyncSession, person: PersonRow, *, now: datetim
         )
         # A story about the pair needs both partners' consent; one has withdrawn it.
         await session.execute(delete(StoryRow).where(StoryRow.pair_id.in_(pair_ids)))
+    # Their check-ins go (when they were asked, what they answered); the pair's meetings
+    # stay as counts, no longer saying who recorded them (the foreign key nulls that).
+    await session.execute(delete(CheckinRow).where(CheckinRow.person_id == person.id))
     await session.execute(
         delete(OutgoingMessageRow).where(
             OutgoingMessageRow.team_id == team_id,

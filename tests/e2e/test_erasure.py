@@ -11,6 +11,7 @@ from sqlalchemy import JSON, String, Text, select
 
 from bot.db.tables import (
     Base,
+    CheckinRow,
     MembershipRow,
     OutgoingMessageRow,
     PairRow,
@@ -89,6 +90,10 @@ async def _enroll_pair_and_history(app: RunningApp) -> int:
         await session.flush()
         session.add(StoryRow(team_id=team, program_id=membership.program_id, pair_id=pair.id,
                              author_id=people[LEADER].id, text=STORY, created_at=now))  # fmt: skip
+        for who in (LEAVER, LEADER):  # each partner's first check-in, answered by the leaver
+            session.add(CheckinRow(team_id=team, pair_id=pair.id, person_id=people[who].id,
+                                   sequence=1, due_at=now, status="sent", answer="met",
+                                   answered_by=people[LEAVER].id, answered_at=now))  # fmt: skip
         people[LEADER].manager_slack_id = LEAVER
         # Queued and past messages about them: a group DM, a check-in, a note naming them.
         await enqueue_message(session, team_id=team, key="intro:test", users=(LEAVER, LEADER),
@@ -163,6 +168,10 @@ async def test_leave_with_deletion_leaves_nothing_that_names_the_person(app: Run
     assert checkin is not None and checkin.status == DeliveryStatus.DROPPED.value
     assert checkin.last_error == "left"
     assert await count(app, StoryRow) == 0
+    # Their check-ins are gone; the partner's stays, no longer saying who answered it.
+    async with app.sessions() as session:
+        left = (await session.scalars(select(CheckinRow))).all()
+    assert [(c.person_id is not None, c.answered_by) for c in left] == [(True, None)]
 
 
 async def test_someone_who_left_keeping_their_data_can_delete_it_later(app: RunningApp) -> None:
