@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
 from bot.db.people import get_person, list_active_partners, list_current_memberships
-from bot.db.tables import ReflectionRow
+from bot.db.tables import PairRow, ReflectionRow
 from bot.services.events import record_once
 from bot.slack.forms import ReflectionForm
 
@@ -35,23 +36,28 @@ async def record_reflection(
     form: ReflectionForm,
     now: datetime,
     once_key: str,
+    pair_id: int | None = None,
 ) -> int | None:
     """Store a reflection (tied to the current pair, if any); the author's total, or None.
 
     `once_key` names the submission (its view id): a replayed or retried submission
-    stores nothing more and answers with the same total.
+    stores nothing more and answers with the same total. `pair_id` (from a check-in's
+    "Log a reflection", untrusted) links it to that pair if the author is in it.
     """
     async with sessions() as session, session.begin():
         person = await get_person(session, team_id, user_id)
         if person is None:
             return None
         if await record_once(session, key=once_key, team_id=team_id, at=now):
-            links = await list_active_partners(session, person.id, program_id=program_id)
+            linked = await _get_own_pair_id(session, person.id, pair_id) if pair_id else None
+            if linked is None:
+                links = await list_active_partners(session, person.id, program_id=program_id)
+                linked = links[0].pair.id if links else None
             session.add(
                 ReflectionRow(
                     team_id=team_id,
                     author_id=person.id,
-                    pair_id=links[0].pair.id if links else None,
+                    pair_id=linked,
                     learned=form.learned,
                     taught=form.taught,
                     rating=form.rating,
@@ -66,3 +72,15 @@ async def record_reflection(
             .where(ReflectionRow.author_id == person.id)
         )
     return int(total or 0)
+
+
+async def _get_own_pair_id(session: AsyncSession, person_id: int, pair_id: int) -> int | None:
+    """`pair_id` if the person is one of its two people (any status: a reflection on a
+    pair that just ended still belongs to it), else None."""
+    found: int | None = await session.scalar(
+        select(PairRow.id).where(
+            PairRow.id == pair_id,
+            or_(PairRow.mentor_id == person_id, PairRow.mentee_id == person_id),
+        )
+    )
+    return found

@@ -190,7 +190,10 @@ def parse_view_metadata(private_metadata: object) -> ViewMetadata | None:
     # bool is an int in Python; a true/false program id is not ours.
     if type(program_id) is not int or program_id < 1 or not isinstance(editing, bool):
         return None
-    return ViewMetadata(program_id=program_id, editing=editing)
+    pair_id = data.get("pair_id")
+    if pair_id is not None and (type(pair_id) is not int or pair_id < 1):
+        return None
+    return ViewMetadata(program_id=program_id, editing=editing, pair_id=pair_id)
 
 
 # --- enrollment --------------------------------------------------------------------

@@ -74,6 +74,7 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
                 form=form,
                 now=runtime.clock.now(),
                 once_key=f"view:{view['id']}",
+                pair_id=metadata.pair_id,
             )
             if metadata
             else None

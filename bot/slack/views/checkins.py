@@ -8,6 +8,7 @@ recorded and a second click or a retry shows the same thing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +16,7 @@ from typing import Any
 
 from bot.domain import CheckinAnswer
 from bot.slack import ids
-from bot.slack.text import escape, mention, slack_date
+from bot.slack.text import escape, escape_within, mention, slack_date
 
 
 @dataclass(frozen=True)
@@ -142,4 +143,109 @@ def checkin_message(items: Sequence[CheckinItem], *, reminder: bool = False) -> 
         blocks.append(_section(":wave: A gentle reminder, no pressure:"))
     for item in items:
         blocks.extend(_item_blocks(item))
+    return {"text": text, "blocks": blocks}
+
+
+# --- answering (issue 10, point 4) ------------------------------------------------
+
+CHECKIN_NOT_YOURS = "This check-in is for someone else, so nothing was changed."
+MET_ON_IN_FUTURE = "That date is still to come. Pick the day you met — nothing was changed."
+MET_ON_BEFORE_INTRO = "That's before your intro. Pick the day you met — nothing was changed."
+HELP_TITLE = "Ask for help"
+HELP_NOTE_MAX = 1000
+
+
+def checkin_help_modal(*, checkin_id: int, program_name: str) -> dict[str, Any]:
+    """ "I need help": one optional note, and who will read it."""
+    return {
+        "type": "modal",
+        "callback_id": ids.CHECKIN_HELP_VIEW,
+        "title": {"type": "plain_text", "text": HELP_TITLE},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"checkin_id": checkin_id}),
+        "blocks": [
+            _section(
+                f"We'll pass this on to the admins of {escape(program_name)}, who will "
+                "reach out to you privately."
+            ),
+            {
+                "type": "input",
+                "block_id": ids.CHECKIN_HELP_NOTE.block_id,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Anything they should know?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.CHECKIN_HELP_NOTE.action_id,
+                    "multiline": True,
+                    "max_length": HELP_NOTE_MAX,
+                },
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": ":lock: Only the program admins see this — not your partner.",
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def checkin_help_sent_modal(*, reached_admins: bool) -> dict[str, Any]:
+    text = (
+        "*Passed on.* The program admins will reach out to you privately."
+        if reached_admins
+        else "*Saved*, but this workspace has no program admin set up yet to pass it to. "
+        "Your HR contact can help in the meantime."
+    )
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": HELP_TITLE},
+        "close": {"type": "plain_text", "text": "Done"},
+        "blocks": [_section(text)],
+    }
+
+
+def checkin_notice_modal(text: str) -> dict[str, Any]:
+    """What a modal-opening button shows when it cannot (someone else's check-in)."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Check-in"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [_section(text)],
+    }
+
+
+def help_request_message(
+    *, person_user_id: str, partner_user_id: str | None, program_name: str, note: str
+) -> dict[str, Any]:
+    """The private DM to one admin: who asked, in which program, with whom; the note
+    escaped (it is the person's own text)."""
+    with_whom = f" with {mention(partner_user_id)}" if partner_user_id else ""
+    head = (
+        f":raising_hand: *{mention(person_user_id)} asked for help* with their pairing"
+        f"{with_whom} in {escape(program_name)}."
+    )
+    blocks = [_section(head)]
+    if note:
+        # Escaping can make a note up to 5 times longer; a section holds 3000 characters.
+        blocks.append(_section(escape_within(note, 2900)))
+    else:
+        blocks.append(_section("_No note._"))
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Only program admins get this; their partner isn't told. "
+                    "A private message to them is the best next step.",
+                }
+            ],
+        }
+    )
+    text = f"{mention(person_user_id)} asked for help with their pairing."
     return {"text": text, "blocks": blocks}

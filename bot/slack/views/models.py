@@ -117,9 +117,13 @@ class ViewMetadata:
 
     program_id: int
     editing: bool = False
+    pair_id: int | None = None  # a reflection opened from a check-in: linked to that pair
 
     def to_json(self) -> str:
-        return json.dumps({"program_id": self.program_id, "editing": self.editing})
+        data: dict[str, object] = {"program_id": self.program_id, "editing": self.editing}
+        if self.pair_id is not None:
+            data["pair_id"] = self.pair_id
+        return json.dumps(data)
 
 
 # --- Program management (`/mentor admin`) ------------------------------------------

@@ -29,7 +29,9 @@ RATINGS = (
 )
 
 
-def reflection_modal(*, program_id: int, partner_names: list[str]) -> dict[str, Any]:
+def reflection_modal(
+    *, program_id: int, partner_names: list[str], pair_id: int | None = None
+) -> dict[str, Any]:
     if partner_names:
         who = ", ".join(escape(name) for name in partner_names)
         intro = f"A few lines on your last conversation with {who}."
@@ -79,7 +81,7 @@ def reflection_modal(*, program_id: int, partner_names: list[str]) -> dict[str, 
         title="Reflection",
         submit="Save",
         close="Cancel",
-        private_metadata=ViewMetadata(program_id=program_id).to_json(),
+        private_metadata=ViewMetadata(program_id=program_id, pair_id=pair_id).to_json(),
         blocks=blocks,
     ).to_dict()
 
