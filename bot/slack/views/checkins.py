@@ -76,8 +76,8 @@ def _answered(item: CheckinItem) -> str:
     if item.answer is CheckinAnswer.SNOOZED:
         return f":zzz: Snoozed. {again} · {escape(item.program_name)}"
     return (
-        f"Noted: not yet, and that's fine. {again} An easy start: 30 minutes where "
-        f"{mention(item.partner_user_id)} shows one thing they use every day. · "
+        f"Noted: not yet, and that's fine. {again} An easy start with "
+        f"{mention(item.partner_user_id)}: 30 minutes, one tool each of you uses every day. · "
         f"{escape(item.program_name)}"
     )
 
