@@ -36,6 +36,7 @@ from bot.slack.listeners import consent as consent_listeners
 from bot.slack.listeners import fitcheck as fitcheck_listeners
 from bot.slack.listeners import programs as program_admin  # program management (issue 9)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
+from bot.slack.listeners import stalled as stalled_listeners  # stalled pairs (issue 10)
 from bot.slack.modals import apology_modal
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     # Consent, fit check and round end (issue 9 points 4, 6, 7).
     consent_listeners.register(app, runtime)
     fitcheck_listeners.register(app, runtime)
+    stalled_listeners.register(app, runtime)  # stalled pairs, check-in settings (issue 10)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app
