@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.slack.gate import Admitted, find_malformation, screen
 from bot.slack.guard import register_admin_guard
 from bot.slack.identity import StartupAuthorize
+from bot.slack.listeners import checkin_settings as checkin_settings_listeners  # issue 10
 from bot.slack.listeners import (
     commands,
     enrollment,
@@ -109,7 +110,8 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     # Consent, fit check and round end (issue 9 points 4, 6, 7).
     consent_listeners.register(app, runtime)
     fitcheck_listeners.register(app, runtime)
-    stalled_listeners.register(app, runtime)  # stalled pairs, check-in settings (issue 10)
+    stalled_listeners.register(app, runtime)  # stalled pairs (issue 10)
+    checkin_settings_listeners.register(app, runtime)  # Home: own check-in day and time (issue 10)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app

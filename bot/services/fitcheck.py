@@ -160,9 +160,7 @@ async def record_fit(
         if answer is FitAnswer.DECIDING:
             pair.fit_due_at = now + FIT_INTERVAL
         elif answer is FitAnswer.NOT_A_FIT:
-            await end_for_rematch(
-                session, member.pair, member.program, member.partner, now=now
-            )
+            await end_for_rematch(session, member.pair, member.program, member.partner, now=now)
         elif FitAnswer.DECIDING.value not in (pair.mentor_fit, pair.mentee_fit):
             pair.fit_due_at = None
     return FitResult(FitOutcome.RECORDED, answer)

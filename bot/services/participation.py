@@ -87,6 +87,8 @@ async def get_personal_status(
             for membership, program in memberships
         ),
         is_active=person.is_active,
+        checkin_weekday=person.checkin_weekday,
+        checkin_minute=person.checkin_minute,
     )
 
 
