@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.slack.gate import Admitted, find_malformation, screen
 from bot.slack.guard import register_admin_guard
 from bot.slack.identity import StartupAuthorize
+from bot.slack.listeners import checkin_settings as checkin_settings_listeners  # issue 10
 from bot.slack.listeners import (
     checkins,  # answering check-ins (issue 10)
     commands,
@@ -37,6 +38,7 @@ from bot.slack.listeners import consent as consent_listeners
 from bot.slack.listeners import fitcheck as fitcheck_listeners
 from bot.slack.listeners import programs as program_admin  # program management (issue 9)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
+from bot.slack.listeners import stalled as stalled_listeners  # stalled pairs (issue 10)
 from bot.slack.modals import apology_modal
 
 logger = logging.getLogger(__name__)
@@ -110,6 +112,8 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     consent_listeners.register(app, runtime)
     fitcheck_listeners.register(app, runtime)
     checkins.register(app, runtime)  # answering check-ins (issue 10)
+    stalled_listeners.register(app, runtime)  # stalled pairs (issue 10)
+    checkin_settings_listeners.register(app, runtime)  # Home: own check-in day and time (issue 10)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app

@@ -25,6 +25,7 @@ from bot.services.lifecycle import sweep_round_ends
 from bot.services.participation import resume_due_pauses
 from bot.services.profiles import refresh_unsynced_profiles
 from bot.services.rounds import list_due_automatic_programs, run_automatic_round
+from bot.services.stalled import sweep_risk_digest, sweep_stalled_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,19 @@ async def _round_ends(runtime: Runtime, now: datetime) -> int:
     return await sweep_round_ends(runtime.sessions, now=now)
 
 
+# --- Stalled pairs and the admins' weekly digest (issue 10 point 5) -----------------
+
+
+async def _stalled_pairs(runtime: Runtime, now: datetime) -> int:
+    return await sweep_stalled_pairs(runtime.sessions, now=now)
+
+
+async def _risk_digest(runtime: Runtime, now: datetime) -> int:
+    return await sweep_risk_digest(
+        runtime.sessions, now=now, configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS
+    )
+
+
 DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
@@ -94,6 +108,9 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("automatic-rounds", _automatic_rounds),
     ("consent", _consent),
     ("fit-checks", _fit_checks),
+    # Stalled pairs before the digest, so it lists this tick's newly at-risk pairs too.
+    ("stalled-pairs", _stalled_pairs),
+    ("risk-digest", _risk_digest),
 ]
 
 

@@ -160,23 +160,27 @@ async def record_fit(
         if answer is FitAnswer.DECIDING:
             pair.fit_due_at = now + FIT_INTERVAL
         elif answer is FitAnswer.NOT_A_FIT:
-            await _end_for_rematch(session, member.pair, member.program, member.partner, now=now)
+            await end_for_rematch(session, member.pair, member.program, member.partner, now=now)
         elif FitAnswer.DECIDING.value not in (pair.mentor_fit, pair.mentee_fit):
             pair.fit_due_at = None
     return FitResult(FitOutcome.RECORDED, answer)
 
 
-async def _end_for_rematch(
+async def end_for_rematch(
     session: AsyncSession,
     pair: PairRow,
     program: ProgramRow,
     partner: PersonRow | None,
     *,
     now: datetime,
+    reason: str = "not a good fit",
 ) -> None:
     """Both are re-matched next round, and the pair ends now, not at round end: one of
     them has said it doesn't work, so weeks more of check-ins and fit questions to the
-    two would only prolong it (and a pair left active would still count as matched)."""
+    two would only prolong it (and a pair left active would still count as matched).
+
+    Shared by the fit check's "not a good fit" and a stalled pair's "new match"; the
+    partner hears the same neutral notice either way, never who asked."""
     pair.status = PairStatus.ENDED.value
     pair.ended_at = now
     pair.fit_due_at = None
@@ -187,7 +191,7 @@ async def _end_for_rematch(
         .values(wants_rematch=True)
     )
     # What was queued about this pair (a check-in, the partner's fit question) is moot.
-    await drop_messages(session, team_id=pair.team_id, reason="not a good fit", pair_ids=[pair.id])
+    await drop_messages(session, team_id=pair.team_id, reason=reason, pair_ids=[pair.id])
     if partner is None or not partner.is_active:
         return
     memberships = await get_membership_ids(session, program_id=program.id, person_ids=[partner.id])

@@ -87,6 +87,8 @@ async def get_personal_status(
             for membership, program in memberships
         ),
         is_active=person.is_active,
+        checkin_weekday=person.checkin_weekday,
+        checkin_minute=person.checkin_minute,
     )
 
 
@@ -132,16 +134,23 @@ async def pause(
     sessions: Sessions, *, team_id: str, user_id: str, weeks: int | None, now: datetime
 ) -> PauseResult | None:
     """Pause every current membership; None when the person is not enrolled."""
-    until = now + timedelta(weeks=weeks) if weeks else None
     async with sessions() as session, session.begin():
-        person, current = await list_current_memberships(session, team_id, user_id, for_update=True)
-        if person is None or not current:
-            return None
-        for membership, _program in current:
-            membership.status = MembershipStatus.PAUSED.value
-            membership.paused_until = until
-        # Nudges queued for them (a welcome back the sweep just sent, a check-in) lapse.
-        await _drop_queued(session, person, [m for m, _p in current], reason="paused")
+        return await pause_in(session, team_id=team_id, user_id=user_id, weeks=weeks, now=now)
+
+
+async def pause_in(
+    session: AsyncSession, *, team_id: str, user_id: str, weeks: int | None, now: datetime
+) -> PauseResult | None:
+    """`pause` in the caller's transaction (a stalled pair's "pause" answer)."""
+    until = now + timedelta(weeks=weeks) if weeks else None
+    person, current = await list_current_memberships(session, team_id, user_id, for_update=True)
+    if person is None or not current:
+        return None
+    for membership, _program in current:
+        membership.status = MembershipStatus.PAUSED.value
+        membership.paused_until = until
+    # Nudges queued for them (a welcome back the sweep just sent, a check-in) lapse.
+    await _drop_queued(session, person, [m for m, _p in current], reason="paused")
     return PauseResult(len(current), until)
 
 

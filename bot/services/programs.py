@@ -22,6 +22,7 @@ from bot.db.programs import (
 from bot.db.tables import ProgramRow
 from bot.domain import MatchPriority, RoundStatus
 from bot.matching.model import WEIGHT_NAMES
+from bot.services.checkin_replan import replan_checkins
 from bot.slack.forms_programs import name_key
 from bot.slack.views.models import (
     ProgramListItem,
@@ -68,6 +69,9 @@ def program_settings(program: ProgramRow) -> ProgramSettings:
         consent_required=program.consent_required,
         consent_hours=program.consent_hours,
         stories_need_approval=program.stories_need_approval,
+        checkin_days=program.checkin_days,
+        checkin_minute=program.checkin_minute,
+        reminders_per_period=program.reminders_per_period,
     )
 
 
@@ -148,8 +152,12 @@ async def record_program(
                 if found is None:
                     return SaveProblem.GONE
                 program = found
+            before = _plan_inputs(program) if program_id is not None else None
             _apply(program, settings, now=now)
             await session.flush()
+            if before is not None and before != _plan_inputs(program):
+                # Check-ins not sent yet move to the new days, time or cadence.
+                await replan_checkins(session, program_id=program.id)
             if program_id is None:
                 await add_default_skills(session, program, now=now)
             saved = SavedProgram(program.id, created=program_id is None)
@@ -159,6 +167,11 @@ async def record_program(
         "program %s %s in %s", saved.program_id, "created" if saved.created else "changed", team_id
     )
     return saved
+
+
+def _plan_inputs(program: ProgramRow) -> tuple[int, int, int]:
+    """What a program gives `plan_due_at`: a change re-plans its check-ins."""
+    return program.checkin_days, program.checkin_minute, program.cadence_days
 
 
 def _apply(program: ProgramRow, settings: ProgramSettings, *, now: datetime) -> None:
@@ -178,6 +191,9 @@ def _apply(program: ProgramRow, settings: ProgramSettings, *, now: datetime) -> 
     program.consent_required = settings.consent_required
     program.consent_hours = settings.consent_hours
     program.stories_need_approval = settings.stories_need_approval
+    program.checkin_days = settings.checkin_days
+    program.checkin_minute = settings.checkin_minute
+    program.reminders_per_period = settings.reminders_per_period
     program.updated_at = now
 
 

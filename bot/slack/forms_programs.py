@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain import MatchPriority
+from bot.domain import WEEKDAY_NAMES, MatchPriority
 from bot.matching.model import WEIGHT_NAMES
 from bot.slack import ids
 from bot.slack.forms import FormErrors, _free_text, _raw_text, _selected, _selected_many
+from bot.slack.views.checkin_settings import CHECKIN_TIME_CHOICES, REMINDER_CHOICES
 from bot.slack.views.models import ProgramSettings
 from bot.slack.views.programs import (
     CADENCE_CHOICES,
@@ -163,6 +164,19 @@ def _read_channel(values: object, errors: FormErrors) -> str | None:
     return None
 
 
+def _read_checkin_days(values: object, errors: FormErrors) -> int | None:
+    """The ticked weekdays as a bit mask (Monday = bit 0); at least one."""
+    picked = _selected_many(values, ids.PROGRAM_CHECKIN_DAYS)
+    allowed = {str(day) for day in range(len(WEEKDAY_NAMES))}
+    if picked is None or not set(picked) <= allowed:
+        errors[ids.PROGRAM_CHECKIN_DAYS.block_id] = "Tick the weekdays check-ins may go out."
+        return None
+    if not picked:
+        errors[ids.PROGRAM_CHECKIN_DAYS.block_id] = "Tick at least one day."
+        return None
+    return sum(1 << int(day) for day in set(picked))
+
+
 def parse_program_form(
     values: object,
     *,
@@ -265,8 +279,27 @@ def parse_program_form(
         errors=errors,
     )
 
+    checkin_days = _read_checkin_days(values, errors)
+    checkin_minute = _read_choice(
+        values,
+        ids.PROGRAM_CHECKIN_TIME,
+        (minute for minute, _ in CHECKIN_TIME_CHOICES),
+        message="Choose the check-in time.",
+        errors=errors,
+    )
+    reminders = _read_choice(
+        values,
+        ids.PROGRAM_REMINDERS,
+        (n for n, _ in REMINDER_CHOICES),
+        message="Choose how many reminders a period may have.",
+        errors=errors,
+    )
+
     if (
         errors
+        or checkin_days is None
+        or checkin_minute is None
+        or reminders is None
         or cadence is None
         or round_weeks is None
         or priority is None
@@ -293,4 +326,7 @@ def parse_program_form(
         consent_required=ids.PROGRAM_RULE_CONSENT in rules,
         consent_hours=int(consent_hours),
         stories_need_approval=ids.PROGRAM_RULE_STORY_APPROVAL in rules,
+        checkin_days=checkin_days,
+        checkin_minute=checkin_minute,
+        reminders_per_period=reminders,
     )

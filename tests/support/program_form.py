@@ -65,3 +65,10 @@ def set_rules(values: dict[str, dict[str, JSON]], *rules: str) -> None:
     values[field.block_id][field.action_id]["selected_options"] = [
         {"text": {"type": "plain_text", "text": rule}, "value": rule} for rule in rules
     ]
+
+
+def set_checkin_days(values: dict[str, dict[str, JSON]], *days: str) -> None:
+    field = ids.PROGRAM_CHECKIN_DAYS
+    values[field.block_id][field.action_id]["selected_options"] = [
+        {"text": {"type": "plain_text", "text": day}, "value": day} for day in days
+    ]

@@ -12,7 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime import Runtime
 from bot.services.participation import get_personal_status
 from bot.services.programs import list_admin_overview
+from bot.services.stalled import list_pairs_at_risk
 from bot.slack.views.home import home_view
+from bot.slack.views.stalled import HOME_AT_RISK_MAX
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +27,19 @@ async def publish_home(
         runtime.sessions, team_id=team_id, user_id=user_id, today=runtime.clock.now().date()
     )
     is_admin = await runtime.admins.is_admin(team_id, user_id)
+    now = runtime.clock.now()
     programs = (
-        await list_admin_overview(runtime.sessions, team_id=team_id, now=runtime.clock.now())
-        if is_admin
-        else []
+        await list_admin_overview(runtime.sessions, team_id=team_id, now=now) if is_admin else []
     )
-    view = home_view(status, is_admin=is_admin, programs=programs)
+    at_risk, at_risk_total = (
+        await list_pairs_at_risk(runtime.sessions, team_id=team_id, now=now, limit=HOME_AT_RISK_MAX)
+        if is_admin
+        else ([], 0)
+    )
+    view = home_view(
+        status, is_admin=is_admin, programs=programs, at_risk=at_risk,
+        at_risk_total=at_risk_total, now=now,
+    )  # fmt: skip
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:  # the tab refreshes next time it is opened

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,15 +21,18 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain import MembershipStatus, RoundStatus
+from bot.risk import AtRiskPair
 from bot.slack import ids
 from bot.slack.text import escape, plural, slack_date, truncate_mrkdwn
+from bot.slack.views.checkin_settings import checkin_settings_blocks
 from bot.slack.views.enrollment import ROLE_LABELS
 from bot.slack.views.models import MembershipSummary, PersonalStatus, ProgramSummary
 from bot.slack.views.programs import cadence_label
+from bot.slack.views.stalled import HOME_AT_RISK_MAX, at_risk_lines
 from bot.slack.views.status import PAUSE_CHOICES, membership_lines
 
-# A Home tab holds 100 blocks: the profile takes ~4, each membership 3, the admin part
-# 4 and each program 2.
+# A Home tab holds 100 blocks: the profile takes ~4, each membership 3, the check-in
+# settings 3, the admin part 4, each program 2 and the at-risk pairs 1.
 HOME_MEMBERSHIPS_MAX = 10
 HOME_PROGRAMS_MAX = 30
 _TEXT_MAX = 3000  # section text
@@ -188,11 +191,42 @@ def _admin_blocks(programs: Sequence[ProgramSummary]) -> list[Block]:
     return blocks
 
 
+def _checkin_blocks(status: PersonalStatus) -> list[Block]:
+    """Their own check-in day and time; one combined check-in for all programs."""
+    due = [
+        m.next_checkin_at
+        for m in status.current
+        if m.next_checkin_at is not None and m.status is MembershipStatus.ACTIVE
+    ]
+    return [
+        DividerBlock(),
+        *checkin_settings_blocks(
+            weekday=status.checkin_weekday,
+            minute=status.checkin_minute,
+            next_checkin_at=min(due) if due else None,
+        ),
+    ]
+
+
+def _at_risk_blocks(
+    at_risk: Sequence[AtRiskPair], *, total: int, now: datetime | None
+) -> list[Block]:
+    """Stalled pairs (issue 10): up to HOME_AT_RISK_MAX, and how many more."""
+    if not total or now is None:
+        return []
+    head = f"*At-risk pairs* · {plural(total, 'pair')} with no meeting for two check-in periods"
+    lines = at_risk_lines(at_risk, total=total, now=now, limit=HOME_AT_RISK_MAX)
+    return [_section(f"{head}\n{lines}")]
+
+
 def home_view(
     status: PersonalStatus | None,
     *,
     is_admin: bool,
     programs: Sequence[ProgramSummary] = (),
+    at_risk: Sequence[AtRiskPair] = (),
+    at_risk_total: int = 0,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The Home tab for one person, for `views.publish`.
 
@@ -210,8 +244,11 @@ def home_view(
                 DividerBlock(),
                 *_membership_blocks(membership, is_active=status.is_active),
             ]
+        if status.is_active:
+            blocks += _checkin_blocks(status)
     else:
         blocks += _welcome_blocks()
     if is_admin:
         blocks += _admin_blocks(programs)
+        blocks += _at_risk_blocks(at_risk, total=at_risk_total, now=now)
     return View(type="home", blocks=blocks).to_dict()

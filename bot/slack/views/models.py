@@ -9,7 +9,16 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain import CareerStage, MatchPriority, MembershipStatus, Role, RoundStatus
+from bot.domain import (
+    ALL_WEEKDAYS_MASK,
+    CHECKIN_MINUTE_DEFAULT,
+    REMINDERS_PER_PERIOD_DEFAULT,
+    CareerStage,
+    MatchPriority,
+    MembershipStatus,
+    Role,
+    RoundStatus,
+)
 from bot.matching.model import WEIGHT_NAMES, Weights
 
 
@@ -81,6 +90,9 @@ class PersonalStatus:
     learns: tuple[str, ...] = ()
     memberships: tuple[MembershipSummary, ...] = ()
     is_active: bool = True  # False: a deleted or guest account, out of rounds and check-ins
+    # Their own check-in day (0 = Monday … 4 = Friday) and minute; None: the program's.
+    checkin_weekday: int | None = None
+    checkin_minute: int | None = None
 
     @property
     def current(self) -> tuple[MembershipSummary, ...]:
@@ -157,6 +169,10 @@ class ProgramSettings:
     consent_required: bool = False
     consent_hours: int = 72
     stories_need_approval: bool = False
+    # Check-ins: weekdays (bit mask, Monday = bit 0), local minute, reminders per period.
+    checkin_days: int = ALL_WEEKDAYS_MASK
+    checkin_minute: int = CHECKIN_MINUTE_DEFAULT
+    reminders_per_period: int = REMINDERS_PER_PERIOD_DEFAULT
 
     @property
     def weight_map(self) -> dict[str, float]:

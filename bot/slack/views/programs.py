@@ -32,9 +32,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import ConversationFilter
 from slack_sdk.models.views import View
 
-from bot.domain import CADENCES, MatchPriority
+from bot.domain import CADENCES, WEEKDAY_NAMES, MatchPriority
 from bot.slack import ids
 from bot.slack.text import escape, truncate_mrkdwn
+from bot.slack.views.checkin_settings import CHECKIN_TIME_CHOICES, REMINDER_CHOICES
 from bot.slack.views.models import ProgramListItem, ProgramSettings
 
 NAME_MAX = 80  # programs.name is String(80)
@@ -198,6 +199,40 @@ def _select(
     )
 
 
+def _checkin_blocks(settings: ProgramSettings) -> list[Block]:
+    """Check-in days, time and reminder budget (issue 10)."""
+    days = [_option(day, name) for day, name in enumerate(WEEKDAY_NAMES)]
+    times = [_option(minute, label) for minute, label in CHECKIN_TIME_CHOICES]
+    reminders = [_option(n, label) for n, label in REMINDER_CHOICES]
+    ticked = [o for o in days if (settings.checkin_days >> int(str(o.value))) & 1]
+    return [
+        InputBlock(
+            block_id=ids.PROGRAM_CHECKIN_DAYS.block_id,
+            label="Check-in days",
+            hint="Check-ins go out on the first of these days in each period.",
+            element=CheckboxesElement(
+                action_id=ids.PROGRAM_CHECKIN_DAYS.action_id,
+                options=days,
+                initial_options=ticked or None,
+            ),
+        ),
+        _select(
+            ids.PROGRAM_CHECKIN_TIME,
+            "Check-in time",
+            times,
+            str(settings.checkin_minute),
+            hint="In each person's own time zone. People may pick their own in Home.",
+        ),
+        _select(
+            ids.PROGRAM_REMINDERS,
+            "Reminders per period",
+            reminders,
+            str(settings.reminders_per_period),
+            hint='After "Not yet" or "Snooze", besides the check-in itself.',
+        ),
+    ]
+
+
 def program_form_modal(program_id: int | None, settings: ProgramSettings) -> dict[str, Any]:
     """The form for a new program (`program_id` None, defaults in `settings`) or an edit."""
     cadences = [_option(days, label) for days, label in CADENCE_CHOICES]
@@ -356,6 +391,7 @@ def program_form_modal(program_id: int | None, settings: ProgramSettings) -> dic
             high=CONSENT_HOURS_RANGE[1],
             hint="When both must agree first: the proposal lapses after this.",
         ),
+        *_checkin_blocks(settings),
     ]
     view = View(
         type="modal",
