@@ -20,6 +20,7 @@ from bot.slack.gate import Admitted, find_malformation, screen
 from bot.slack.guard import register_admin_guard
 from bot.slack.identity import StartupAuthorize
 from bot.slack.listeners import (
+    checkin_resume,  # check-ins paused after three unanswered (issue 10)
     commands,
     enrollment,
     events,
@@ -108,6 +109,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     # Consent, fit check and round end (issue 9 points 4, 6, 7).
     consent_listeners.register(app, runtime)
     fitcheck_listeners.register(app, runtime)
+    checkin_resume.register(app, runtime)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app

@@ -137,12 +137,24 @@ async def pause(
         person, current = await list_current_memberships(session, team_id, user_id, for_update=True)
         if person is None or not current:
             return None
-        for membership, _program in current:
-            membership.status = MembershipStatus.PAUSED.value
-            membership.paused_until = until
-        # Nudges queued for them (a welcome back the sweep just sent, a check-in) lapse.
-        await _drop_queued(session, person, [m for m, _p in current], reason="paused")
+        await pause_memberships(session, person, [m for m, _p in current], until=until)
     return PauseResult(len(current), until)
+
+
+async def pause_memberships(
+    session: AsyncSession,
+    person: PersonRow,
+    memberships: list[MembershipRow],
+    *,
+    until: datetime | None,
+) -> None:
+    """Pause these memberships (locked by the caller) in the caller's transaction: by
+    `/mentor pause`, and by the check-in sweep after three unanswered check-ins."""
+    for membership in memberships:
+        membership.status = MembershipStatus.PAUSED.value
+        membership.paused_until = until
+    # Nudges queued for them (a welcome back the sweep just sent, a check-in) lapse.
+    await _drop_queued(session, person, memberships, reason="paused")
 
 
 async def resume(sessions: Sessions, *, team_id: str, user_id: str) -> int | None:
