@@ -138,7 +138,7 @@ class _Context:
         return self.memberships.get((self.pairs[row.pair_id].program_id, row.person_id))
 
     async def load(self, session: AsyncSession, rows: Iterable[CheckinRow]) -> None:
-        """Load what `rows` refer to and is not loaded yet: at most three queries."""
+        """Load what `rows` refer to and is not loaded yet: at most four queries."""
         pair_ids = {r.pair_id for r in rows} - self.pairs.keys()
         if pair_ids:
             found = await session.execute(
@@ -151,20 +151,23 @@ class _Context:
                 self.pairs[pair.id] = pair
                 self.programs[program.id] = program
                 self.ends_at[pair.round_id] = ends_at
-        wanted = {
-            i
-            for pair_id in {r.pair_id for r in rows}
-            for i in (self.pairs[pair_id].mentor_id, self.pairs[pair_id].mentee_id)
-            if i is not None
-        } - self.people.keys()
-        if not wanted:
+        rows_pairs = [self.pairs[pair_id] for pair_id in {r.pair_id for r in rows}]
+        wanted = {i for p in rows_pairs for i in (p.mentor_id, p.mentee_id) if i is not None}
+        missing = wanted - self.people.keys()
+        if missing:
+            found_people = await session.scalars(select(PersonRow).where(PersonRow.id.in_(missing)))
+            self.people.update((p.id, p) for p in found_people)
+        # Memberships by (program, person): a person already loaded for one program may
+        # be new to this one (the second program of a combined check-in).
+        needed = {
+            (p.program_id, i) for p in rows_pairs for i in (p.mentor_id, p.mentee_id) if i
+        } - self.memberships.keys()
+        if not needed:
             return
-        found_people = await session.scalars(select(PersonRow).where(PersonRow.id.in_(wanted)))
-        self.people.update((p.id, p) for p in found_people)
-        programs = {p.program_id for p in self.pairs.values()}
         found_memberships = await session.scalars(
             select(MembershipRow).where(
-                MembershipRow.person_id.in_(wanted), MembershipRow.program_id.in_(programs)
+                MembershipRow.person_id.in_({i for _, i in needed}),
+                MembershipRow.program_id.in_({program for program, _ in needed}),
             )
         )
         for membership in found_memberships:

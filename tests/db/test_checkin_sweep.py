@@ -180,7 +180,8 @@ async def test_a_due_checkin_is_queued_once_and_its_next_period_written(world: W
         "scheduled", 2, BERLIN_FIRST + timedelta(days=7),
     )  # fmt: skip
     assert message.channel == "U00000001" and message.next_attempt_at == BERLIN_FIRST
-    assert (message.pair_id, message.membership_id) == (pair_id, (await world.membership(mentor)).id)
+    membership = await world.membership(mentor)
+    assert (message.pair_id, message.membership_id) == (pair_id, membership.id)
     assert checkin_ids_in(message) == [first.id]
     assert "since your intro" in str(message.payload) and "<@U00000002>" in str(message.payload)
     # The leader's falls at 09:30 in New York, hours later.
@@ -313,9 +314,7 @@ async def test_two_concurrent_sweeps_queue_each_checkin_exactly_once(
         sent = await session.scalar(
             select(func.count()).where(CheckinRow.status == "sent", CheckinRow.sequence == 1)
         )
-        next_periods = await session.scalar(
-            select(func.count()).where(CheckinRow.sequence == 2)
-        )
+        next_periods = await session.scalar(select(func.count()).where(CheckinRow.sequence == 2))
     checkin_messages = [m for m in messages if m.key.startswith("checkin:")]
     carried = [i for m in checkin_messages for i in checkin_ids_in(m)]
     assert len(checkin_messages) == people == sent == next_periods
@@ -350,7 +349,8 @@ async def test_three_unanswered_checkins_in_a_row_pause_the_person_with_a_resume
     [notice] = await world.outbox("checkin-paused:")
     assert notice.key == f"checkin-paused:{mentor}:{rows[3].id}"
     assert notice.channel == "U00000001" and notice.membership_id is None
-    [resume] = [e for b in notice.payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    blocks = notice.payload["blocks"]
+    [resume] = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert resume["action_id"] == ids.CHECKIN_RESUME
     assert "three" in notice.payload["text"] and "paused" in notice.payload["text"]
     async with world.sessions() as session:
