@@ -36,7 +36,7 @@ from bot.db.tables import CheckinRow, MembershipRow, PairRow, PersonRow, Program
 from bot.delivery import enqueue_message
 from bot.domain import CheckinAnswer, CheckinStatus, MembershipStatus, PairStatus
 from bot.services.checkin_plan import pair_cadence_days, plan_due_at
-from bot.services.participation import pause_memberships
+from bot.services.pauses import pause_memberships
 from bot.slack.views.checkin_notices import checkins_paused_message
 from bot.slack.views.checkins import CheckinItem, checkin_message
 from bot.worktime import is_timely, pair_cadence
