@@ -5,6 +5,7 @@ right across the daylight-saving changes of Europe, the US and Australia."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from bot.domain import MembershipStatus, PairStatus, Role, RoundStatus
 from bot.services.introductions import enqueue_introductions
 from bot.slack import ids
 from tests.e2e.conftest import RunningApp
-from tests.e2e.test_consent import buttons, dms, set_clock, settle
+from tests.e2e.test_consent import buttons, click, dms, eventually, set_clock, settle
 
 # Monday 1 February 2027, 00:30 UTC: the intros. On the readers' calendars that is
 # Monday in Tokyo, Berlin and Sydney, but still Sunday evening in New York.
@@ -188,3 +189,44 @@ async def test_a_three_month_program_sends_exactly_the_expected_checkins_at_loca
             )
         )
     assert skipped == ["paused"] * 12
+
+
+async def test_three_ignored_checkins_pause_and_one_click_resumes_in_place(
+    app: RunningApp,
+) -> None:
+    set_clock(app, INTRO)
+    people = await build_program(app)
+    user = "U0BERLIN1"
+    for monday in MONDAYS[:4]:  # three check-ins nobody answers; the fourth is not sent
+        set_clock(app, datetime.combine(monday, time(8, 30), tzinfo=UTC))
+        await settle(app)
+    assert len([m for m in dms(app, user) if ids.CHECKIN_MET in buttons(m)]) == 3
+    [notice] = [m for m in dms(app, user) if ids.CHECKIN_RESUME in buttons(m)]
+    assert "paused" in notice["text"]
+
+    async def status() -> str:
+        async with app.sessions() as session:
+            found = await session.scalar(
+                select(MembershipRow.status).where(MembershipRow.person_id == people[user])
+            )
+            return str(found)
+
+    assert await status() == "paused"
+    await click(app, ids.CHECKIN_RESUME, user, notice)
+    await eventually(lambda: _is(status, "active"))
+    await app.fake.await_until(
+        lambda: not any(ids.CHECKIN_RESUME in buttons(m) for m in dms(app, user))
+    )
+    [updated] = [m for m in dms(app, user) if m["ts"] == notice["ts"]]
+    assert "on again" in updated["text"]
+    await click(app, ids.CHECKIN_RESUME, user, notice)  # a double click changes nothing
+    await settle(app)
+    assert await status() == "active"
+    # The next Monday's check-in comes again.
+    set_clock(app, datetime.combine(MONDAYS[4], time(8, 30), tzinfo=UTC))
+    await settle(app)
+    assert len([m for m in dms(app, user) if ids.CHECKIN_MET in buttons(m)]) == 4
+
+
+async def _is(read: Callable[[], Awaitable[str]], wanted: str) -> bool:
+    return await read() == wanted
