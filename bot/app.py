@@ -19,8 +19,8 @@ from bot.runtime import Runtime
 from bot.slack.gate import Admitted, find_malformation, screen
 from bot.slack.guard import register_admin_guard
 from bot.slack.identity import StartupAuthorize
-from bot.slack.listeners import checkin_settings as checkin_settings_listeners  # issue 10
 from bot.slack.listeners import (
+    checkin_resume,  # check-ins paused after three unanswered (issue 10)
     checkins,  # answering check-ins (issue 10)
     commands,
     enrollment,
@@ -32,6 +32,7 @@ from bot.slack.listeners import (
     skills,
     workspace,
 )
+from bot.slack.listeners import checkin_settings as checkin_settings_listeners  # issue 10
 
 # Consent, fit check and round end (issue 9 points 4, 6, 7).
 from bot.slack.listeners import consent as consent_listeners
@@ -114,6 +115,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     checkins.register(app, runtime)  # answering check-ins (issue 10)
     stalled_listeners.register(app, runtime)  # stalled pairs (issue 10)
     checkin_settings_listeners.register(app, runtime)  # Home: own check-in day and time (issue 10)
+    checkin_resume.register(app, runtime)
     register_admin_guard(app, runtime, router)
     app.error(handle_error)
     return app

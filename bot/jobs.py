@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
+from bot.services.checkins import sweep_checkin_reminders, sweep_checkins
 from bot.services.consent import sweep_consent
 from bot.services.erasure import purge_delivered_payloads
 from bot.services.events import purge_processed_events
@@ -85,6 +86,17 @@ async def _round_ends(runtime: Runtime, now: datetime) -> int:
     return await sweep_round_ends(runtime.sessions, now=now)
 
 
+# --- Check-ins (issue 10, part A1: sending) -------------------------------------------
+
+
+async def _checkins(runtime: Runtime, now: datetime) -> int:
+    return await sweep_checkins(runtime.sessions, now=now)
+
+
+async def _checkin_reminders(runtime: Runtime, now: datetime) -> int:
+    return await sweep_checkin_reminders(runtime.sessions, now=now)
+
+
 # --- Stalled pairs and the admins' weekly digest (issue 10 point 5) -----------------
 
 
@@ -108,6 +120,8 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("automatic-rounds", _automatic_rounds),
     ("consent", _consent),
     ("fit-checks", _fit_checks),
+    ("checkins", _checkins),
+    ("checkin-reminders", _checkin_reminders),
     # Stalled pairs before the digest, so it lists this tick's newly at-risk pairs too.
     ("stalled-pairs", _stalled_pairs),
     ("risk-digest", _risk_digest),

@@ -27,6 +27,7 @@ from bot.db.tables import (
 from bot.delivery import enqueue_message
 from bot.domain import PairStatus, SkillKind
 from bot.matching import normalise_key
+from bot.services.checkins import schedule_first_checkins
 from bot.slack.views.intro import (
     Introduction,
     IntroPerson,
@@ -118,6 +119,7 @@ async def enqueue_introductions(
         pair.status = PairStatus.ACTIVE.value
         pair.introduced_at = now
         pair.fit_due_at = now + FIT_CHECK_AFTER
+        await schedule_first_checkins(session, pair=pair, program=program, people=people)
     await session.flush()
 
 

@@ -25,7 +25,7 @@ from bot.db.people import (
 )
 from bot.db.programs import list_next_round_dates, list_open_programs_with_counts
 from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow, ProgramRow
-from bot.delivery import drop_messages, enqueue_message
+from bot.delivery import enqueue_message
 from bot.domain import (
     CareerStage,
     DeliveryStatus,
@@ -37,6 +37,7 @@ from bot.domain import (
 from bot.services import consent
 from bot.services.erasure import erase_person
 from bot.services.events import record_once
+from bot.services.pauses import drop_queued, pause_memberships
 from bot.slack.views.models import (
     MembershipSummary,
     Partner,
@@ -146,11 +147,7 @@ async def pause_in(
     person, current = await list_current_memberships(session, team_id, user_id, for_update=True)
     if person is None or not current:
         return None
-    for membership, _program in current:
-        membership.status = MembershipStatus.PAUSED.value
-        membership.paused_until = until
-    # Nudges queued for them (a welcome back the sweep just sent, a check-in) lapse.
-    await _drop_queued(session, person, [m for m, _p in current], reason="paused")
+    await pause_memberships(session, person, [m for m, _p in current], until=until)
     return PauseResult(len(current), until)
 
 
@@ -240,7 +237,7 @@ async def leave(
         leaving = [(m, p) for m, p in current if delete_data or p.id == program_id]
         if not leaving and not delete_data:
             return None
-        await _drop_queued(session, person, [m for m, _p in leaving], reason="left")
+        await drop_queued(session, person, [m for m, _p in leaving], reason="left")
         for membership, program in leaving:
             await _end_partnerships(
                 session, person, program, now=now, message=partner_left_message,
@@ -272,7 +269,7 @@ async def deactivate(
         person.is_active = False
         person.updated_at = now
         current = await list_memberships(session, person.id, current_only=True, for_update=True)
-        await _drop_queued(session, person, [m for m, _p in current], reason="account deactivated")
+        await drop_queued(session, person, [m for m, _p in current], reason="account deactivated")
         for _membership, program in current:
             await _end_partnerships(
                 session, person, program, now=now,
@@ -292,25 +289,6 @@ async def deactivate(
             .values(status=DeliveryStatus.DROPPED.value, last_error="recipient deactivated")
         )
     return True
-
-
-async def _drop_queued(
-    session: AsyncSession, person: PersonRow, memberships: list[MembershipRow], *, reason: str
-) -> None:
-    """Drop unsent messages about these memberships and the person's active pairs in them."""
-    program_ids = {m.program_id for m in memberships}
-    pair_ids = [
-        link.pair.id
-        for link in await list_active_partners(session, person.id)
-        if link.pair.program_id in program_ids
-    ]
-    await drop_messages(
-        session,
-        team_id=person.team_id,
-        reason=reason,
-        membership_ids=[m.id for m in memberships],
-        pair_ids=pair_ids,
-    )
 
 
 async def _end_partnerships(
