@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -91,6 +91,16 @@ BUSY_ZONES = {
     "Asia/Kolkata",
 }
 IDLE_RUNS = 5
+# Indexes the idle sweeps would want (not in the migrations; `--proposed-indexes`
+# creates them after the load, to measure what they change).
+PROPOSED_INDEXES = [
+    "CREATE INDEX ix_pairs_fit_due_at ON pairs (fit_due_at)",
+    "CREATE INDEX ix_pairs_status_round_id ON pairs (status, round_id)",
+    "CREATE INDEX ix_outgoing_messages_unpurged ON outgoing_messages "
+    "(coalesce(sent_at, created_at)) WHERE purged_at IS NULL",
+    "CREATE INDEX ix_memberships_paused_until ON memberships (paused_until)",
+    "CREATE INDEX ix_people_unsynced ON people (id) WHERE profile_synced_at IS NULL",
+]
 
 
 class FixedClock:
@@ -114,7 +124,7 @@ def _json(value: object) -> str:
     return json.dumps(value)
 
 
-async def build(dsn: str, people: int, *, seed: int) -> Built:
+async def build(dsn: str, people: int, *, seed: int, indexes: bool = False) -> Built:
     """Everything by COPY through asyncpg, ids chosen here (sequences set after)."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -149,10 +159,22 @@ async def build(dsn: str, people: int, *, seed: int) -> Built:
         zones = [rng.choice(ZONES) for _ in range(people)]
         person_rows = [
             (
-                i, TEAM, f"U{i:010d}", f"Person {i}", "", 1 + i % 5, f"Dept {i % 12}", "",
-                zones[i - 1], i % 97 == 0, i % 100 != 0, NOW - timedelta(days=100), 0,
-                NOW - timedelta(days=100), NOW - timedelta(days=100),
-            )  # fmt: skip
+                i,
+                TEAM,
+                f"U{i:010d}",
+                f"Person {i}",
+                "",
+                1 + i % 5,
+                f"Dept {i % 12}",
+                "",
+                zones[i - 1],
+                i % 97 == 0,
+                i % 100 != 0,
+                NOW - timedelta(days=100),
+                0,
+                NOW - timedelta(days=100),
+                NOW - timedelta(days=100),
+            )
             for i in range(1, people + 1)
         ]
         await conn.copy_records_to_table(
@@ -332,11 +354,20 @@ async def build(dsn: str, people: int, *, seed: int) -> Built:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
+        for statement in PROPOSED_INDEXES if indexes else ():
+            await conn.execute(statement)
         await conn.execute("ANALYZE")
         counts = {
             table: int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
-            for table in ("people", "memberships", "pairs", "meetings", "checkins",
-                          "outgoing_messages", "processed_events")  # fmt: skip
+            for table in (
+                "people",
+                "memberships",
+                "pairs",
+                "meetings",
+                "checkins",
+                "outgoing_messages",
+                "processed_events",
+            )
         }
     finally:
         await conn.close()
@@ -392,9 +423,7 @@ async def reference(runtime: Runtime, counter: StatementCounter) -> tuple[float,
             await session.scalar(
                 select(func.count())
                 .select_from(CheckinRow)
-                .where(
-                    CheckinRow.status == CheckinStatus.SCHEDULED.value, CheckinRow.due_at <= NOW
-                )
+                .where(CheckinRow.status == CheckinStatus.SCHEDULED.value, CheckinRow.due_at <= NOW)
             )
         times.append(time.perf_counter() - started)
     return statistics.median(times[1:]), 1
@@ -481,7 +510,9 @@ async def _admin(url: str, sql: str) -> None:
         await conn.close()
 
 
-async def run_size(server: str, people: int, *, due: int | None, seed: int) -> dict[str, Any]:
+async def run_size(
+    server: str, people: int, *, due: int | None, seed: int, indexes: bool
+) -> dict[str, Any]:
     name = f"mentorbot_bench_{uuid.uuid4().hex[:8]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
     async_url = make_url(parse_database_url(server)).set(database=name)
@@ -489,7 +520,7 @@ async def run_size(server: str, people: int, *, due: int | None, seed: int) -> d
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     try:
         await asyncio.to_thread(upgrade_to_head, url)
-        built = await build(dsn, people, seed=seed)
+        built = await build(dsn, people, seed=seed, indexes=indexes)
         runtime, counter = build_runtime(url)
         try:
             ref = await reference(runtime, counter)
@@ -510,6 +541,9 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=5000, help="check-ins due in the busy tick")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server")
     parser.add_argument("--seed", type=int, default=20261210)
+    parser.add_argument(
+        "--proposed-indexes", action="store_true", help="create PROPOSED_INDEXES after the load"
+    )
     args = parser.parse_args()
     sizes = sorted(args.people or [10_000, 100_000])
     has_checkins = any(name == "checkins" for name, _ in jobs.DECISION_SWEEPS)
@@ -517,15 +551,21 @@ def main() -> None:
     load = os.getloadavg()
     print(
         f"tick bench (postgresql), {datetime.now(UTC):%Y-%m-%d}, load "
-        f"{load[0]:.1f} {load[1]:.1f} on {os.cpu_count()} cores; sweeps: "
+        f"{load[0]:.1f} {load[1]:.1f} on {os.cpu_count()} cores; "
+        f"{'with' if args.proposed_indexes else 'without'} the proposed indexes; sweeps: "
         + ", ".join(name for name, _ in jobs.DECISION_SWEEPS)
     )
     for people in sizes:
         busy_due = args.due if people == sizes[-1] and has_checkins else None
-        result = asyncio.run(run_size(server, people, due=busy_due, seed=args.seed))
+        result = asyncio.run(
+            run_size(server, people, due=busy_due, seed=args.seed, indexes=args.proposed_indexes)
+        )
         built, ref, idle = result["built"], result["reference"], result["idle"]
         rows = ", ".join(f"{table} {n:,}" for table, n in built.rows.items())
-        print(f"\n{people:,} participants, {built.pairs:,} active pairs ({built.seconds:.1f} s to load)")
+        print(
+            f"\n{people:,} participants, {built.pairs:,} active pairs "
+            f"({built.seconds:.1f} s to load)"
+        )
         print(f"  rows: {rows}; scheduled check-ins {built.checkins_scheduled:,}")
         print(
             f"  reference: indexed count of due check-ins {ref[0] * 1000:7.1f} ms, "
@@ -534,7 +574,8 @@ def main() -> None:
         runs = " ".join(f"{t * 1000:.0f}" for t in idle["runs"])
         print(
             f"  idle tick: median {idle['median'] * 1000:7.1f} ms (runs {runs} ms), "
-            f"statements {sorted(set(idle['statements']))}, done {sum(v or 0 for v in idle['done'].values())}"
+            f"statements {sorted(set(idle['statements']))}, "
+            f"done {sum(v or 0 for v in idle['done'].values())}"
         )
         for name, (seconds, count) in idle["per_sweep"].items():
             print(f"    {name:18} {seconds * 1000:7.1f} ms  {count:3d} statements")
