@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
@@ -62,12 +62,26 @@ async def sweep_fit_checks(sessions: Sessions, *, now: datetime) -> int:
         .correlate(PairRow)
         .scalar_subquery()
     )
+    # Only pairs that may be due are read (and locked): past fit_due_at, or not yet but
+    # with a meeting in the last FIT_INTERVAL (one counts only after fit_due_at -
+    # FIT_INTERVAL, which is later than now - FIT_INTERVAL). Range conditions, so a
+    # tick where nothing is due reads next to nothing; `_is_due` then decides exactly.
+    maybe_due = union(
+        select(PairRow.id).where(PairRow.fit_due_at <= now),
+        select(MeetingRow.pair_id)
+        .join(PairRow, PairRow.id == MeetingRow.pair_id)
+        .where(PairRow.fit_due_at > now, MeetingRow.created_at > now - FIT_INTERVAL),
+    )
     async with sessions() as session, session.begin():
         rows = (
             await session.execute(
                 select(PairRow, ProgramRow, last_meeting)
                 .join(ProgramRow, ProgramRow.id == PairRow.program_id)
-                .where(PairRow.status == PairStatus.ACTIVE.value, PairRow.fit_due_at.is_not(None))
+                .where(
+                    PairRow.status == PairStatus.ACTIVE.value,
+                    PairRow.fit_due_at.is_not(None),
+                    PairRow.id.in_(maybe_due),
+                )
                 .with_for_update(of=PairRow, skip_locked=True)
             )
         ).all()

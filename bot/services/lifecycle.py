@@ -181,16 +181,30 @@ async def sweep_round_ends(sessions: Sessions, *, now: datetime) -> int:
     Idempotent: only `active` pairs are taken, and each leaves that status here; the
     prompt's key is unique per pair and person.
     """
+    # The rounds first, each probed for an active pair: ended rounds whose pairs have
+    # all ended are the common case, and a join would read every active pair to see it
+    # (the planner cannot know that active pairs sit in the current rounds).
+    still_active = (
+        select(PairRow.id)
+        .where(PairRow.round_id == RoundRow.id, PairRow.status == PairStatus.ACTIVE.value)
+        .exists()
+    )
     async with sessions() as session, session.begin():
+        ended = list(
+            await session.scalars(
+                select(RoundRow.id).where(
+                    RoundRow.ends_at <= now,
+                    RoundRow.status.in_([RoundStatus.CONFIRMED.value, RoundStatus.ANNOUNCED.value]),
+                    still_active,
+                )
+            )
+        )
+        if not ended:
+            return 0
         due = await session.execute(
             select(PairRow, ProgramRow)
-            .join(RoundRow, RoundRow.id == PairRow.round_id)
             .join(ProgramRow, ProgramRow.id == PairRow.program_id)
-            .where(
-                PairRow.status == PairStatus.ACTIVE.value,
-                RoundRow.ends_at <= now,
-                RoundRow.status.in_([RoundStatus.CONFIRMED.value, RoundStatus.ANNOUNCED.value]),
-            )
+            .where(PairRow.status == PairStatus.ACTIVE.value, PairRow.round_id.in_(ended))
             .with_for_update(of=PairRow, skip_locked=True)
         )
         rows = due.all()
