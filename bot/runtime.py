@@ -31,6 +31,7 @@ class Runtime:
     admins: AdminDirectory
     _sweep: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
     _more_queued: bool = field(default=False, init=False, repr=False)
+    _closing: bool = field(default=False, init=False, repr=False)
     # Work done after an ack (a status reply through response_url) waits its turn here,
     # so a burst of it never delays the acks that Slack needs within 3 seconds.
     after_ack: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
@@ -42,6 +43,8 @@ class Runtime:
         sweep once more rather than trusted to see the new rows.
         """
         self._more_queued = True
+        if self._closing:
+            return  # the rows wait in the outbox for the next process's first sweep
         if self._sweep is None or self._sweep.done():
             self._sweep = asyncio.get_running_loop().create_task(self._sweep_while_queued())
             self._sweep.add_done_callback(_log_failure)
@@ -58,14 +61,20 @@ class Runtime:
         own, and so does `deliver_soon`'s sweep; closing the pool under them would cut a
         write in half.
         """
+        self._closing = True
         current = asyncio.current_task()
-        running = {t for t in asyncio.all_tasks() if t is not current and not t.done()}
-        if running:
-            _done, pending = await asyncio.wait(running, timeout=grace)
-            if pending:
+        deadline = asyncio.get_running_loop().time() + grace
+        # Until nothing is left: a listener finishing meanwhile may have started more
+        # work (its own follow-up writes), and a task still holding a connection when
+        # the pool closes would leave that connection to the garbage collector.
+        while running := {t for t in asyncio.all_tasks() if t is not current and not t.done()}:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
                 logging.getLogger(__name__).warning(
-                    "%d task(s) still running at shutdown", len(pending)
+                    "%d task(s) still running at shutdown", len(running)
                 )
+                break
+            await asyncio.wait(running, timeout=left)
         await self.engine.dispose()
 
 
