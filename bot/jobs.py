@@ -17,7 +17,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
-from bot.services.checkins import sweep_checkin_reminders, sweep_checkins
+from bot.services.checkins import (
+    plan_unplanned_pairs,
+    sweep_checkin_reminders,
+    sweep_checkins,
+)
 from bot.services.consent import sweep_consent
 from bot.services.erasure import purge_delivered_payloads
 from bot.services.events import purge_processed_events
@@ -89,6 +93,10 @@ async def _round_ends(runtime: Runtime, now: datetime) -> int:
 # --- Check-ins (issue 10, part A1: sending) -------------------------------------------
 
 
+async def _plan_checkins(runtime: Runtime, now: datetime) -> int:
+    return await plan_unplanned_pairs(runtime.sessions, now=now)
+
+
 async def _checkins(runtime: Runtime, now: datetime) -> int:
     return await sweep_checkins(runtime.sessions, now=now)
 
@@ -120,6 +128,7 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("automatic-rounds", _automatic_rounds),
     ("consent", _consent),
     ("fit-checks", _fit_checks),
+    ("plan-checkins", _plan_checkins),
     ("checkins", _checkins),
     ("checkin-reminders", _checkin_reminders),
     # Stalled pairs before the digest, so it lists this tick's newly at-risk pairs too.

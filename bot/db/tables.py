@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -69,6 +70,11 @@ def one_of(column: str, values: type[enum.StrEnum], *, nullable: bool = False) -
     if nullable:
         rule = f"{column} IS NULL OR {rule}"
     return CheckConstraint(rule, name=f"{column}_valid")
+
+
+def partial_index(name: str, *columns: Any, where: str) -> Index:
+    """An index over the rows `where` holds, on every database."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
 
 def between(column: str, low: int, high: int, *, nullable: bool = False) -> CheckConstraint:
@@ -191,6 +197,8 @@ class PersonRow(Base):
         between("career_stage", 1, 5, nullable=True),
         between("checkin_weekday", 0, 4, nullable=True),
         between("checkin_minute", *CHECKIN_MINUTE_RANGE, nullable=True),
+        # The profile refresh sweep's "never read from Slack" rows, without a scan.
+        partial_index("ix_people_unsynced", "id", where="profile_synced_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,6 +248,7 @@ class MembershipRow(Base):
         one_of("status", MembershipStatus),
         between("max_mentees", 1, 10),
         between("cadence_days", 1, 365, nullable=True),
+        Index("ix_memberships_paused_until", "paused_until"),  # pauses that end
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -294,6 +303,16 @@ class PairRow(Base):
         one_of("mentor_risk", RiskAnswer, nullable=True),
         one_of("mentee_risk", RiskAnswer, nullable=True),
         between("cadence_days", 1, 365, nullable=True),
+        # What the sweeps look up when nothing is due: fit checks by due time; a round's
+        # pairs by status (round end, consent); active pairs introduced before
+        # check-ins existed, still to be planned (a handful, once).
+        Index("ix_pairs_fit_due_at", "fit_due_at"),
+        Index("ix_pairs_status_round_id", "status", "round_id"),
+        partial_index(
+            "ix_pairs_unplanned",
+            "id",
+            where="status = 'active' AND cadence_days IS NULL AND introduced_at IS NOT NULL",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -481,6 +500,8 @@ class OutgoingMessageRow(Base):
     __table_args__ = (
         Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
         Index("ix_outgoing_messages_lease", "status", "lease_until"),
+        # The payload purge: rows not purged yet, by when they were written.
+        partial_index("ix_outgoing_messages_unpurged", "created_at", where="purged_at IS NULL"),
         one_of("status", DeliveryStatus),
     )
 

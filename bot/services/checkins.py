@@ -75,9 +75,14 @@ async def schedule_first_checkins(
     pair: PairRow,
     program: ProgramRow,
     people: Mapping[int, PersonRow],
+    after: datetime | None = None,
 ) -> None:
     """Fix the pair's cadence and write both partners' first check-ins (SCHEDULED), in
-    the caller's transaction; `pair.introduced_at` must be set. `people`: by id."""
+    the caller's transaction; `pair.introduced_at` must be set. `people`: by id.
+
+    With `after`, each partner's first period is the first one due after it (a pair
+    introduced before check-ins existed starts at its next period, not a stale one).
+    """
     partner_ids = [i for i in (pair.mentor_id, pair.mentee_id) if i is not None]
     cadences = dict(
         (
@@ -97,9 +102,42 @@ async def schedule_first_checkins(
     ends_at = await session.scalar(select(RoundRow.ends_at).where(RoundRow.id == pair.round_id))
     for person_id in partner_ids:
         person = people[person_id]
-        due_at = plan_due_at(pair, program, person, 1)
+        sequence = 1
+        due_at = plan_due_at(pair, program, person, sequence)
+        while after is not None and due_at <= after:
+            sequence += 1
+            due_at = plan_due_at(pair, program, person, sequence)
         if ends_at is None or due_at < ends_at:
-            session.add(_scheduled(pair, person, 1, due_at))
+            session.add(_scheduled(pair, person, sequence, due_at))
+
+
+async def plan_unplanned_pairs(sessions: Sessions, *, now: datetime) -> int:
+    """Decision sweep: active pairs introduced before check-ins existed (no cadence
+    fixed yet) get their next periods planned. Found through ix_pairs_unplanned, so
+    once they are planned the sweep reads nothing. Returns how many pairs."""
+    async with sessions() as session, session.begin():
+        found = (
+            await session.execute(
+                select(PairRow, ProgramRow)
+                .join(ProgramRow, ProgramRow.id == PairRow.program_id)
+                .where(
+                    PairRow.status == PairStatus.ACTIVE.value,
+                    PairRow.cadence_days.is_(None),
+                    PairRow.introduced_at.is_not(None),
+                )
+                .limit(BATCH)
+                .with_for_update(of=PairRow, skip_locked=True)
+            )
+        ).all()
+        ids = {i for pair, _ in found for i in (pair.mentor_id, pair.mentee_id) if i}
+        people = {
+            p.id: p for p in await session.scalars(select(PersonRow).where(PersonRow.id.in_(ids)))
+        }
+        for pair, program in found:
+            await schedule_first_checkins(
+                session, pair=pair, program=program, people=people, after=now
+            )
+    return len(found)
 
 
 def _scheduled(pair: PairRow, person: PersonRow, sequence: int, due_at: datetime) -> CheckinRow:

@@ -151,6 +151,9 @@ async def purge_delivered_payloads(
             .where(
                 OutgoingMessageRow.status.in_(_DONE),
                 OutgoingMessageRow.purged_at.is_(None),
+                # Implied by the next line (a row is sent after it is written), and what
+                # ix_outgoing_messages_unpurged finds without reading every row.
+                OutgoingMessageRow.created_at < now - keep,
                 func.coalesce(OutgoingMessageRow.sent_at, OutgoingMessageRow.created_at)
                 < now - keep,
             )

@@ -167,6 +167,28 @@ async def test_the_intro_fixes_the_cadence_and_writes_both_first_checkins(world:
     ]
 
 
+async def test_a_pair_introduced_before_check_ins_existed_starts_at_its_next_period(
+    world: World,
+) -> None:
+    pilot = await world.program(cadence_days=7)
+    mentor = await world.person("Europe/Berlin", (pilot[0], Role.MENTOR))
+    leader = await world.person("America/New_York", (pilot[0], Role.MENTEE))
+    async with world.sessions() as session, session.begin():  # as an older release left it
+        pair = PairRow(team_id=TEAM, program_id=pilot[0], round_id=pilot[1], mentor_id=mentor,
+                       mentee_id=leader, status=PairStatus.ACTIVE.value, created_at=INTRO,
+                       introduced_at=INTRO)  # fmt: skip
+        session.add(pair)
+    now = INTRO + timedelta(days=23)  # Wednesday of the fourth week
+    assert await checkins.plan_unplanned_pairs(world.sessions, now=now) == 1
+    rows = await world.checkins()
+    assert [(r.person_id, r.sequence, r.due_at) for r in rows] == [
+        (mentor, 4, BERLIN_FIRST + timedelta(weeks=3)),
+        (leader, 4, NEW_YORK_FIRST + timedelta(weeks=3)),
+    ]
+    assert await checkins.plan_unplanned_pairs(world.sessions, now=now) == 0
+    assert len(await world.checkins()) == 2
+
+
 async def test_a_due_checkin_is_queued_once_and_its_next_period_written(world: World) -> None:
     pair_id, mentor, leader = await pair_in_berlin_and_new_york(world)
     assert await sweep_checkins(world.sessions, now=BERLIN_FIRST - timedelta(minutes=1)) == 0
