@@ -91,16 +91,6 @@ BUSY_ZONES = {
     "Asia/Kolkata",
 }
 IDLE_RUNS = 5
-# Indexes the idle sweeps would want (not in the migrations; `--proposed-indexes`
-# creates them after the load, to measure what they change).
-PROPOSED_INDEXES = [
-    "CREATE INDEX ix_pairs_fit_due_at ON pairs (fit_due_at)",
-    "CREATE INDEX ix_pairs_status_round_id ON pairs (status, round_id)",
-    "CREATE INDEX ix_outgoing_messages_unpurged ON outgoing_messages "
-    "(coalesce(sent_at, created_at)) WHERE purged_at IS NULL",
-    "CREATE INDEX ix_memberships_paused_until ON memberships (paused_until)",
-    "CREATE INDEX ix_people_unsynced ON people (id) WHERE profile_synced_at IS NULL",
-]
 
 
 class FixedClock:
@@ -124,7 +114,7 @@ def _json(value: object) -> str:
     return json.dumps(value)
 
 
-async def build(dsn: str, people: int, *, seed: int, indexes: bool = False) -> Built:
+async def build(dsn: str, people: int, *, seed: int) -> Built:
     """Everything by COPY through asyncpg, ids chosen here (sequences set after)."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -354,8 +344,6 @@ async def build(dsn: str, people: int, *, seed: int, indexes: bool = False) -> B
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
-        for statement in PROPOSED_INDEXES if indexes else ():
-            await conn.execute(statement)
         await conn.execute("ANALYZE")
         counts = {
             table: int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
@@ -466,8 +454,9 @@ async def busy_tick(runtime: Runtime, counter: StatementCounter, due: int) -> di
         rows = await session.execute(
             text(
                 "SELECT c.id, p.timezone FROM checkins c JOIN people p ON p.id = c.person_id "
-                "JOIN memberships m ON m.person_id = p.id AND m.status = 'active' "
                 "WHERE c.status = 'scheduled' AND p.is_active AND p.timezone = ANY(:zones) "
+                "AND EXISTS (SELECT 1 FROM memberships m "
+                "WHERE m.person_id = p.id AND m.status = 'active') "
                 "ORDER BY c.id LIMIT :due"
             ),
             {"zones": sorted(BUSY_ZONES), "due": due},
@@ -510,9 +499,7 @@ async def _admin(url: str, sql: str) -> None:
         await conn.close()
 
 
-async def run_size(
-    server: str, people: int, *, due: int | None, seed: int, indexes: bool
-) -> dict[str, Any]:
+async def run_size(server: str, people: int, *, due: int | None, seed: int) -> dict[str, Any]:
     name = f"mentorbot_bench_{uuid.uuid4().hex[:8]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
     async_url = make_url(parse_database_url(server)).set(database=name)
@@ -520,7 +507,7 @@ async def run_size(
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     try:
         await asyncio.to_thread(upgrade_to_head, url)
-        built = await build(dsn, people, seed=seed, indexes=indexes)
+        built = await build(dsn, people, seed=seed)
         runtime, counter = build_runtime(url)
         try:
             ref = await reference(runtime, counter)
@@ -541,9 +528,6 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=5000, help="check-ins due in the busy tick")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server")
     parser.add_argument("--seed", type=int, default=20261210)
-    parser.add_argument(
-        "--proposed-indexes", action="store_true", help="create PROPOSED_INDEXES after the load"
-    )
     args = parser.parse_args()
     sizes = sorted(args.people or [10_000, 100_000])
     has_checkins = any(name == "checkins" for name, _ in jobs.DECISION_SWEEPS)
@@ -552,14 +536,11 @@ def main() -> None:
     print(
         f"tick bench (postgresql), {datetime.now(UTC):%Y-%m-%d}, load "
         f"{load[0]:.1f} {load[1]:.1f} on {os.cpu_count()} cores; "
-        f"{'with' if args.proposed_indexes else 'without'} the proposed indexes; sweeps: "
-        + ", ".join(name for name, _ in jobs.DECISION_SWEEPS)
+        "sweeps: " + ", ".join(name for name, _ in jobs.DECISION_SWEEPS)
     )
     for people in sizes:
         busy_due = args.due if people == sizes[-1] and has_checkins else None
-        result = asyncio.run(
-            run_size(server, people, due=busy_due, seed=args.seed, indexes=args.proposed_indexes)
-        )
+        result = asyncio.run(run_size(server, people, due=busy_due, seed=args.seed))
         built, ref, idle = result["built"], result["reference"], result["idle"]
         rows = ", ".join(f"{table} {n:,}" for table, n in built.rows.items())
         print(

@@ -42,7 +42,7 @@ import enum
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -217,6 +217,42 @@ async def get_database_now(session: AsyncSession) -> datetime:
     return value
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue (see `enqueue_message`)."""
+
+    team_id: str
+    key: str
+    payload: dict[str, Any]
+    due_at: datetime
+    channel: str | None = None
+    users: tuple[str, ...] = ()
+    method: str = "chat.postMessage"
+    membership_id: int | None = None
+    pair_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.channel is None) == (not self.users):
+            raise ValueError("give either a channel or the users of a group DM")
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "team_id": self.team_id,
+            "key": self.key,
+            "method": self.method,
+            "channel": self.channel,
+            "users": ",".join(sorted(self.users)) or None,
+            "membership_id": self.membership_id,
+            "pair_id": self.pair_id,
+            "payload": self.payload,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "outcome_unknown": False,
+            "next_attempt_at": self.due_at,
+            "created_at": self.due_at,
+        }
+
+
 async def enqueue_message(
     session: AsyncSession,
     *,
@@ -237,33 +273,29 @@ async def enqueue_message(
     `membership_id` and `pair_id` say what the message is about, so a decision that
     makes it moot (a pause, a leave) can drop it with `drop_messages`.
     """
-    if (channel is None) == (not users):
-        raise ValueError("give either a channel or the users of a group DM")
-    values = {
-        "team_id": team_id,
-        "key": key,
-        "method": method,
-        "channel": channel,
-        "users": ",".join(sorted(users)) or None,
-        "membership_id": membership_id,
-        "pair_id": pair_id,
-        "payload": payload,
-        "status": DeliveryStatus.PENDING.value,
-        "attempts": 0,
-        "outcome_unknown": False,
-        "next_attempt_at": due_at,
-        "created_at": due_at,
-    }
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        statement = pg_insert(OutgoingMessageRow).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite_insert(OutgoingMessageRow).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
-        statement = insert(OutgoingMessageRow).values(values)
-    result = await session.execute(statement)
+    message = Outgoing(
+        team_id=team_id, key=key, payload=payload, due_at=due_at, channel=channel,
+        users=users, method=method, membership_id=membership_id, pair_id=pair_id,
+    )  # fmt: skip
+    result = await session.execute(_insert_new(session).values(message.values()))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def enqueue_messages(session: AsyncSession, messages: Sequence[Outgoing]) -> None:
+    """`enqueue_message` for many at once (a sweep's batch): one executemany, which
+    SQLAlchemy sends as a few multi-row INSERTs, not one statement per message."""
+    if messages:
+        await session.execute(_insert_new(session), [m.values() for m in messages])
+
+
+def _insert_new(session: AsyncSession) -> Any:
+    """INSERT into the outbox that skips a key already there."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return pg_insert(OutgoingMessageRow).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite_insert(OutgoingMessageRow).on_conflict_do_nothing()
+    return insert(OutgoingMessageRow)  # pragma: no cover - only the two supported databases
 
 
 async def drop_messages(

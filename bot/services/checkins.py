@@ -26,14 +26,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.engine import Sessions
 from bot.db.people import list_memberships
 from bot.db.tables import CheckinRow, MembershipRow, PairRow, PersonRow, ProgramRow, RoundRow
-from bot.delivery import enqueue_message
+from bot.delivery import Outgoing, enqueue_message, enqueue_messages
 from bot.domain import CheckinAnswer, CheckinStatus, MembershipStatus, PairStatus
 from bot.services.checkin_plan import pair_cadence_days, plan_due_at
 from bot.services.pauses import pause_memberships
@@ -263,16 +265,26 @@ def _item(context: _Context, row: CheckinRow) -> CheckinItem:
     )
 
 
-def _write_next_period(session: AsyncSession, context: _Context, row: CheckinRow) -> None:
-    """The row's next period, while the pair lasts and its round has not ended by then."""
+def _next_period(context: _Context, row: CheckinRow) -> dict[str, Any] | None:
+    """The row's next period (the values of a SCHEDULED row), while the pair lasts and
+    its round has not ended by then; None otherwise."""
     pair = context.pairs[row.pair_id]
     person = context.people.get(row.person_id) if row.person_id else None
     if pair.status != PairStatus.ACTIVE.value or person is None:
-        return
+        return None
     program = context.programs[pair.program_id]
     due_at = plan_due_at(pair, program, person, row.sequence + 1)
-    if due_at < context.ends_at[pair.round_id]:
-        session.add(_scheduled(pair, person, row.sequence + 1, due_at))
+    if due_at >= context.ends_at[pair.round_id]:
+        return None
+    return {
+        "team_id": pair.team_id,
+        "pair_id": pair.id,
+        "person_id": person.id,
+        "sequence": row.sequence + 1,
+        "due_at": due_at,
+        "status": CheckinStatus.SCHEDULED.value,
+        "reminders": 0,
+    }
 
 
 def _skip(row: CheckinRow, reason: str) -> None:
@@ -329,11 +341,19 @@ async def _sweep_batch(session: AsyncSession, *, now: datetime) -> tuple[int, in
     for person_id in sorted(ghosts):
         await _pause_ghost(session, context.people[person_id], outgoing.pop(person_id), now=now)
     sent = await _claim(session, outgoing, now=now)
-    for person_id, rows in sorted(outgoing.items()):
-        await _enqueue_checkin(session, context, context.people[person_id], rows, now=now)
-    for row in [*due, *pulled]:
-        if row.status != CheckinStatus.SCHEDULED.value:
-            _write_next_period(session, context, row)
+    messages = [
+        _checkin_dm(context, context.people[person_id], rows, now=now)
+        for person_id, rows in sorted(outgoing.items())
+    ]
+    await _queue(session, outgoing, messages)
+    following = [
+        values
+        for row in [*due, *pulled]
+        if row.status != CheckinStatus.SCHEDULED.value
+        and (values := _next_period(context, row)) is not None
+    ]
+    if following:
+        await session.execute(insert(CheckinRow), following)
     return len(due), sent
 
 
@@ -471,31 +491,47 @@ async def _claim(
         if not outgoing[person_id]:
             del outgoing[person_id]
     for rows in outgoing.values():
-        for row in rows:  # what the UPDATE wrote, so the session does not undo it
-            row.status = CheckinStatus.SENT.value
-            row.sent_at = now
+        for row in rows:  # what the UPDATE wrote, known to the session as written
+            set_committed_value(row, "status", CheckinStatus.SENT.value)
+            set_committed_value(row, "sent_at", now)
     return len(claimed)
 
 
-async def _enqueue_checkin(
-    session: AsyncSession,
+async def _queue(
+    session: AsyncSession, outgoing: Mapping[int, list[CheckinRow]], messages: list[Outgoing]
+) -> None:
+    """The batch's DMs and their keys on the rows: set-based writes, a statement per
+    kind and not one per row (bench/tick.py: a busy tick queues 5,000 check-ins)."""
+    await enqueue_messages(session, messages)
+    keys = [{"id": r.id, "message_key": r.message_key} for rows in outgoing.values() for r in rows]
+    if keys:
+        await session.execute(update(CheckinRow), keys)
+    await session.flush()  # what else changed on the rows (skips, answers, counts)
+
+
+def _checkin_dm(
     context: _Context,
     person: PersonRow,
     rows: Sequence[CheckinRow],
     *,
     now: datetime,
-) -> None:
+    reminders: int | None = None,
+) -> Outgoing:
+    """The DM carrying `rows` (a reminder when `reminders` is given); each row is
+    marked with its key. Queued by the caller, the whole batch in one INSERT."""
     rows = sorted(rows, key=lambda r: r.id)
-    key = checkin_key(person.id, rows[0].id)
-    for row in rows:
-        row.message_key = key
+    if reminders is None:
+        key = checkin_key(person.id, rows[0].id)
+    else:
+        key = reminder_key(person.id, rows[0].id, reminders)
+    for row in rows:  # written by the caller, with the others of the batch
+        set_committed_value(row, "message_key", key)
     membership = context.membership(rows[0])
-    await enqueue_message(
-        session,
+    return Outgoing(
         team_id=person.team_id,
         key=key,
         channel=person.slack_user_id,
-        payload=checkin_message([_item(context, r) for r in rows]),
+        payload=checkin_message([_item(context, r) for r in rows], reminder=reminders is not None),
         due_at=now,
         membership_id=membership.id if membership else None,
         pair_id=rows[0].pair_id,
@@ -550,24 +586,16 @@ async def _remind_batch(session: AsyncSession, *, now: datetime) -> tuple[int, i
             assert row.person_id is not None
             outgoing[row.person_id].append(row)
         row.remind_at = None  # asked again now, or not at all
+    messages = []
     for person_id, rows in sorted(outgoing.items()):
         rows.sort(key=lambda r: r.id)
-        person = context.people[person_id]
         for row in rows:
             row.answer = None
             row.reminders += 1
-        key = reminder_key(person.id, rows[0].id, rows[0].reminders)
-        for row in rows:
-            row.message_key = key
-        membership = context.membership(rows[0])
-        await enqueue_message(
-            session,
-            team_id=person.team_id,
-            key=key,
-            channel=person.slack_user_id,
-            payload=checkin_message([_item(context, r) for r in rows], reminder=True),
-            due_at=now,
-            membership_id=membership.id if membership else None,
-            pair_id=rows[0].pair_id,
+        messages.append(
+            _checkin_dm(
+                context, context.people[person_id], rows, now=now, reminders=rows[0].reminders
+            )
         )
+    await _queue(session, outgoing, messages)
     return len(due), sum(len(rows) for rows in outgoing.values())

@@ -69,6 +69,7 @@ class World:
         for user_id, name in NAMES.items():
             self.app.fake.add_user(user_id, name=name.split()[0].lower(), real_name=name,
                                    tz=ZONES[user_id])  # fmt: skip
+        self.cadence_days = cadence_days
         async with self.app.sessions() as session, session.begin():
             session.add(WorkspaceRow(team_id=self.team, name="", created_at=INTRO))
             await session.flush()
@@ -111,6 +112,8 @@ class World:
                 team_id=self.team, program_id=self.program_id, round_id=self.round_id,
                 mentor_id=self.people[mentor], mentee_id=self.people[mentee],
                 status=PairStatus.ACTIVE.value, created_at=INTRO, introduced_at=introduced_at,
+                # Fixed at the intro (the program's); the check-ins are written by hand.
+                cadence_days=self.cadence_days,
             )  # fmt: skip
             session.add(pair)
             await session.flush()
