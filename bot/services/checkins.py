@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -298,13 +298,24 @@ def _skip(row: CheckinRow, reason: str) -> None:
 async def sweep_checkins(sessions: Sessions, *, now: datetime) -> int:
     """Decision sweep: send (or skip, with the reason) every check-in due by `now`,
     and write each one's next period. Returns how many check-ins were queued."""
-    queued = 0
+    return await _in_batches(sessions, _sweep_batch, now=now)
+
+
+async def _in_batches(
+    sessions: Sessions,
+    batch: Callable[..., Awaitable[tuple[int, int]]],
+    *,
+    now: datetime,
+) -> int:
+    """Run `batch` (handled, sent) a transaction at a time until one has less than
+    BATCH rows to handle; how many check-ins were sent."""
+    sent_total = 0
     while True:
         async with sessions() as session, session.begin():
-            handled, sent = await _sweep_batch(session, now=now)
-        queued += sent
+            handled, sent = await batch(session, now=now)
+        sent_total += sent
         if handled < BATCH:
-            return queued
+            return sent_total
 
 
 async def _sweep_batch(session: AsyncSession, *, now: datetime) -> tuple[int, int]:
@@ -545,13 +556,7 @@ async def sweep_checkin_reminders(sessions: Sessions, *, now: datetime) -> int:
     """Decision sweep: ask again, once per answer, the check-ins answered "not yet" or
     "snooze" whose reminder is due; one reminder DM per person. Returns how many
     check-ins were asked again."""
-    asked = 0
-    while True:
-        async with sessions() as session, session.begin():
-            handled, sent = await _remind_batch(session, now=now)
-        asked += sent
-        if handled < BATCH:
-            return asked
+    return await _in_batches(sessions, _remind_batch, now=now)
 
 
 async def _remind_batch(session: AsyncSession, *, now: datetime) -> tuple[int, int]:

@@ -18,11 +18,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, union, update
+from sqlalchemy import and_, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
 from bot.db.tables import (
+    CheckinRow,
     MeetingRow,
     MembershipRow,
     OutgoingMessageRow,
@@ -31,7 +32,7 @@ from bot.db.tables import (
     ProgramRow,
 )
 from bot.delivery import drop_messages, enqueue_message
-from bot.domain import FitAnswer, PairStatus
+from bot.domain import CheckinStatus, FitAnswer, PairStatus
 from bot.services.lifecycle import (
     Side,
     get_membership_ids,
@@ -43,6 +44,7 @@ from bot.worktime import next_working_time
 logger = logging.getLogger(__name__)
 
 FIT_INTERVAL = timedelta(days=14)
+CHECKIN_GAP = timedelta(days=1)  # between a check-in and a fit question to one person
 
 
 def _is_due(pair: PairRow, last_meeting: datetime | None, now: datetime) -> bool:
@@ -93,6 +95,29 @@ async def sweep_fit_checks(sessions: Sessions, *, now: datetime) -> int:
     return asked
 
 
+async def _checked_in_around(session: AsyncSession, pair_id: int, *, now: datetime) -> set[int]:
+    """Who of the pair has a check-in about it sent, or due, within CHECKIN_GAP of now:
+    their fit question waits a day, so one DM does not follow the other at once (with a
+    two-week cadence both fall due two weeks after the intro)."""
+    found = await session.scalars(
+        select(CheckinRow.person_id).where(
+            CheckinRow.pair_id == pair_id,
+            CheckinRow.person_id.is_not(None),
+            or_(
+                and_(
+                    CheckinRow.status == CheckinStatus.SENT.value,
+                    CheckinRow.sent_at > now - CHECKIN_GAP,
+                ),
+                and_(
+                    CheckinRow.status == CheckinStatus.SCHEDULED.value,
+                    CheckinRow.due_at < now + CHECKIN_GAP,
+                ),
+            ),
+        )
+    )
+    return {person_id for person_id in found if person_id is not None}
+
+
 async def _ask(session: AsyncSession, pair: PairRow, program: ProgramRow, *, now: datetime) -> None:
     """Ask whoever has not been asked yet, and whoever is still deciding."""
     earlier = await session.scalars(
@@ -108,6 +133,7 @@ async def _ask(session: AsyncSession, pair: PairRow, program: ProgramRow, *, now
     found = await session.scalars(select(PersonRow).where(PersonRow.id.in_(ids)))
     people = {p.id: p for p in found}
     memberships = await get_membership_ids(session, program_id=program.id, person_ids=ids)
+    checked_in = await _checked_in_around(session, pair.id, now=now)
     answers = {pair.mentor_id: pair.mentor_fit, pair.mentee_id: pair.mentee_fit}
     sides = ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id))
     for person_id, partner_id in sides:
@@ -126,7 +152,10 @@ async def _ask(session: AsyncSession, pair: PairRow, program: ProgramRow, *, now
             payload=fit_question_message(
                 pair_id=pair.id, program_name=program.name, partner_user_id=partner.slack_user_id
             ),
-            due_at=next_working_time(now, timezone=person.timezone),
+            due_at=next_working_time(
+                now + (CHECKIN_GAP if person.id in checked_in else timedelta()),
+                timezone=person.timezone,
+            ),
             membership_id=memberships.get(person.id),
             pair_id=pair.id,
         )

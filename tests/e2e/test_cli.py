@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.db.engine import Sessions
+from bot.db.tables import PersonRow
 from bot.delivery import enqueue_message
 from tests.conftest import POSTGRES_URL
 from tests.support.fake_slack import FakeSlack
@@ -312,3 +313,50 @@ async def test_two_clock_processes_never_send_the_same_message_twice(
         # SIGTERM lets a running sweep finish its batch instead of cancelling it.
         assert not any("CancelledError" in e or "Traceback" in e for e in errors), errors
         assert set(fake.posted_count_by_key().values()) == {1}
+
+
+async def test_two_ticks_at_the_same_moment_send_each_checkin_once(
+    database_url: str, sessions: Sessions
+) -> None:
+    """`mentorbot tick --at T` twice at once, as two cron jobs might: every check-in due
+    then reaches Slack once, and the next period is written once."""
+    from sqlalchemy import func, select
+
+    from bot.db.tables import CheckinRow
+    from bot.domain import Role
+    from tests.db.test_checkin_sweep import BERLIN_FIRST, World
+
+    world = World(sessions)
+    await world.setup()
+    pilot = await world.program()
+    pairs = []
+    for _ in range(10):
+        mentor = await world.person("Europe/Berlin", (pilot[0], Role.MENTOR))
+        leader = await world.person("America/New_York", (pilot[0], Role.MENTEE))
+        pairs.append((await world.introduce(pilot, mentor, leader), mentor, leader))
+    async with sessions() as session:
+        users = dict((await session.execute(select(PersonRow.id, PersonRow.slack_user_id))).all())
+    at = (BERLIN_FIRST + timedelta(minutes=5)).isoformat()  # Berlin's due, New York's not
+    with FakeSlack() as fake:
+        for user in users.values():
+            fake.add_user(user, name=user.lower(), tz="Europe/Berlin")
+        fake.latency("chat.postMessage", 0.02)
+        env = clean_env(
+            DATABASE_URL=database_url, SLACK_BOT_TOKEN=fake.token, SLACK_API_URL=fake.base_url,
+            LOG_LEVEL="WARNING",
+        )  # fmt: skip
+        command = [sys.executable, "-m", "bot", "tick", "--at", at]
+        ticks = [
+            await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
+            for _ in range(2)
+        ]
+        results = [await asyncio.wait_for(t.communicate(), 60) for t in ticks]
+        assert [t.returncode for t in ticks] == [0, 0], [r[1].decode() for r in results]
+        checkin_dms = [m for m in fake.messages() if "Have you and" in str(m.get("blocks", ""))]
+    mentors = {f"D{users[mentor]}" for _pair, mentor, _leader in pairs}
+    assert sorted(m["channel"] for m in checkin_dms) == sorted(mentors)  # once each
+    async with sessions() as session:
+        written = await session.scalar(
+            select(func.count()).select_from(CheckinRow).where(CheckinRow.sequence == 2)
+        )
+    assert written == len(pairs)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.db.tables import MeetingRow, MembershipRow, PairRow
+from bot.db.tables import CheckinRow, MeetingRow, MembershipRow, OutgoingMessageRow, PairRow
 from bot.domain import PairStatus
 from bot.slack import ids
 from bot.slack.views.fitcheck import FIT_CLOSED, NOT_YOUR_PAIR, rematch_notice_message
@@ -50,6 +50,7 @@ async def introduce(world: World) -> int:
         assert pair is not None
         pair.introduced_at = T0
         pair.fit_due_at = T0 + timedelta(days=14)
+        pair.cadence_days = 14  # fixed at the intro: no check-ins are planned for it here
     return pair_id
 
 
@@ -97,6 +98,36 @@ async def test_fit_check_is_asked_two_weeks_after_the_intro_when_no_meeting_is_r
     assert fit_questions(app, MENTOR) == []
     await tick_at(world, T0 + timedelta(days=14, minutes=1))
     assert len(fit_questions(app, MENTOR)) == len(fit_questions(app, LEADER)) == 1
+
+
+async def test_a_fit_question_waits_a_day_after_a_check_in_to_the_same_person(
+    world: World,
+) -> None:
+    """Two weeks after the intro both fall due: whoever was just checked in on hears the
+    fit question the next working day, not a minute after the check-in."""
+    app = world.app
+    pair_id = await introduce(world)
+    at = T0 + timedelta(days=14, minutes=1)  # Thursday 24 Dec, 15:01 UTC
+    async with app.sessions() as session, session.begin():
+        session.add_all([
+            CheckinRow(team_id=world.team, pair_id=pair_id, person_id=world.person_id(MENTOR),
+                       sequence=1, due_at=at - timedelta(hours=6), status="sent",
+                       sent_at=at - timedelta(hours=6)),
+            CheckinRow(team_id=world.team, pair_id=pair_id, person_id=world.person_id(LEADER),
+                       sequence=1, due_at=at + timedelta(days=6), status="scheduled"),
+        ])  # fmt: skip
+    await tick_at(world, at)
+    async with app.sessions() as session:
+        due = dict(
+            (await session.execute(
+                select(OutgoingMessageRow.channel, OutgoingMessageRow.next_attempt_at)
+                .where(OutgoingMessageRow.key.startswith(f"fit:{pair_id}:"))
+            )).all()
+        )  # fmt: skip
+    # The leader's at once (10:01 in New York), the mentor's on Friday (16:01 in Berlin).
+    assert abs(due[LEADER] - at) < timedelta(seconds=5)
+    assert abs(due[MENTOR] - (at + timedelta(days=1))) < timedelta(seconds=5)
+    assert fit_questions(app, MENTOR) == [] and len(fit_questions(app, LEADER)) == 1
 
 
 async def test_fit_questions_arrive_in_each_persons_working_hours(world: World) -> None:

@@ -9,10 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import ids
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+from bot.slack.views.blocks import section
 
 
 def checkins_paused_message() -> dict[str, Any]:
@@ -25,7 +22,7 @@ def checkins_paused_message() -> dict[str, Any]:
     return {
         "text": "We've paused your check-ins: the last three went unanswered. Resume any time.",
         "blocks": [
-            _section(text),
+            section(text),
             {
                 "type": "actions",
                 "block_id": "checkin_resume",
@@ -50,7 +47,7 @@ def checkins_resumed_message() -> dict[str, Any]:
         ":arrow_forward: Check-ins are on again, and you're back in the next pairing round. "
         "The next check-in comes at your usual time."
     )
-    return {"text": "Check-ins are on again.", "blocks": [_section(text)]}
+    return {"text": "Check-ins are on again.", "blocks": [section(text)]}
 
 
 NOTHING_TO_RESUME = "You're not in a program right now, so there's nothing to resume."

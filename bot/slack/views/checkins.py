@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain import CheckinAnswer
 from bot.slack import ids
 from bot.slack.text import escape, escape_within, mention, slack_date
+from bot.slack.views.blocks import button, section
 
 
 @dataclass(frozen=True)
@@ -37,22 +38,6 @@ class CheckinItem:
 def day_label(day: date) -> str:
     """ "Tue 1 Dec": a date needs no timezone."""
     return f"{day:%a} {day.day} {day:%b}"
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _button(action_id: str, text: str, checkin_id: int, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text},
-        "value": str(checkin_id),
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def _question(item: CheckinItem) -> str:
@@ -84,8 +69,8 @@ def _answered(item: CheckinItem) -> str:
 
 def _actions(item: CheckinItem) -> dict[str, Any]:
     block_id = f"checkin_{item.checkin_id}"
-    reflect = _button(ids.CHECKIN_REFLECT, "Log a reflection", item.checkin_id)
-    help_ = _button(ids.CHECKIN_HELP, "I need help", item.checkin_id)
+    reflect = button(ids.CHECKIN_REFLECT, "Log a reflection", item.checkin_id)
+    help_ = button(ids.CHECKIN_HELP, "I need help", item.checkin_id)
     if item.answer is CheckinAnswer.MET:
         assert item.met_on is not None
         picker = {
@@ -97,14 +82,14 @@ def _actions(item: CheckinItem) -> dict[str, Any]:
         elements: list[dict[str, Any]] = [reflect, picker]
     elif item.answer is None:
         elements = [
-            _button(ids.CHECKIN_MET, "We met", item.checkin_id, "primary"),
-            _button(ids.CHECKIN_NOT_YET, "Not yet", item.checkin_id),
-            _button(ids.CHECKIN_SNOOZE, "Snooze a week", item.checkin_id),
+            button(ids.CHECKIN_MET, "We met", item.checkin_id, "primary"),
+            button(ids.CHECKIN_NOT_YET, "Not yet", item.checkin_id),
+            button(ids.CHECKIN_SNOOZE, "Snooze a week", item.checkin_id),
             reflect,
             help_,
         ]
     else:
-        elements = [_button(ids.CHECKIN_MET, "We met", item.checkin_id, "primary"), reflect]
+        elements = [button(ids.CHECKIN_MET, "We met", item.checkin_id, "primary"), reflect]
         if not item.help_requested:
             elements.append(help_)
     return {"type": "actions", "block_id": block_id, "elements": elements}
@@ -112,7 +97,7 @@ def _actions(item: CheckinItem) -> dict[str, Any]:
 
 def _item_blocks(item: CheckinItem) -> list[dict[str, Any]]:
     text = _question(item) if item.answer is None else _answered(item)
-    blocks = [_section(text), _actions(item)]
+    blocks = [section(text), _actions(item)]
     if item.help_requested:
         blocks.append(
             {
@@ -140,7 +125,7 @@ def checkin_message(items: Sequence[CheckinItem], *, reminder: bool = False) -> 
         text = f"{lead}: how are your {len(items)} mentoring pairs going?"
     blocks: list[dict[str, Any]] = []
     if reminder:
-        blocks.append(_section(":wave: A gentle reminder, no pressure:"))
+        blocks.append(section(":wave: A gentle reminder, no pressure:"))
     for item in items:
         blocks.extend(_item_blocks(item))
     return {"text": text, "blocks": blocks}
@@ -165,7 +150,7 @@ def checkin_help_modal(*, checkin_id: int, program_name: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"checkin_id": checkin_id}),
         "blocks": [
-            _section(
+            section(
                 f"We'll pass this on to the admins of {escape(program_name)}, who will "
                 "reach out to you privately."
             ),
@@ -205,7 +190,7 @@ def checkin_help_sent_modal(*, reached_admins: bool) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": HELP_TITLE},
         "close": {"type": "plain_text", "text": "Done"},
-        "blocks": [_section(text)],
+        "blocks": [section(text)],
     }
 
 
@@ -215,7 +200,7 @@ def checkin_notice_modal(text: str) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": "Check-in"},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [_section(text)],
+        "blocks": [section(text)],
     }
 
 
@@ -229,12 +214,12 @@ def help_request_message(
         f":raising_hand: *{mention(person_user_id)} asked for help* with their pairing"
         f"{with_whom} in {escape(program_name)}."
     )
-    blocks = [_section(head)]
+    blocks = [section(head)]
     if note:
         # Escaping can make a note up to 5 times longer; a section holds 3000 characters.
-        blocks.append(_section(escape_within(note, 2900)))
+        blocks.append(section(escape_within(note, 2900)))
     else:
-        blocks.append(_section("_No note._"))
+        blocks.append(section("_No note._"))
     blocks.append(
         {
             "type": "context",

@@ -16,6 +16,7 @@ from typing import Any
 from bot.domain import CareerStage, Role
 from bot.slack import ids
 from bot.slack.text import escape, escape_within, mention, slack_date
+from bot.slack.views.blocks import section
 
 REASON_MAX = 1000
 _LIST_MAX = 6  # skills or reasons shown; more would make a wall of text
@@ -39,10 +40,6 @@ class Proposal:
     shared_skills: Sequence[str]
     reasons: Sequence[str]
     due_at: datetime
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def _context(text: str) -> dict[str, Any]:
@@ -75,10 +72,10 @@ def _proposal_blocks(proposal: Proposal, *, first_line: str) -> list[dict[str, A
     lines = [first_line, offer]
     if proposal.shared_skills:
         lines.append(skills + _skills(proposal.shared_skills) + ".")
-    blocks = [_section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
     if proposal.reasons:
         why = "\n".join(f"• {escape_within(r, 150)}" for r in proposal.reasons[:_LIST_MAX])
-        blocks.append(_section(f"*Why we suggest this match*\n{why}"))
+        blocks.append(section(f"*Why we suggest this match*\n{why}"))
     blocks.append(
         _context(
             f"Only you see this, and your answer stays private. Please answer by "
@@ -137,7 +134,7 @@ def accepted_message(*, program_name: str) -> dict[str, Any]:
         f"✅ You accepted the proposed match for {escape(program_name)}. "
         "Once you've both said yes, we'll introduce you in a group message."
     )
-    return {"text": "You accepted the proposed match.", "blocks": [_section(text)]}
+    return {"text": "You accepted the proposed match.", "blocks": [section(text)]}
 
 
 def declined_message(*, program_name: str) -> dict[str, Any]:
@@ -146,7 +143,7 @@ def declined_message(*, program_name: str) -> dict[str, Any]:
         f"You declined the proposed match for {escape(program_name)}. Thanks for saying so — "
         "you'll be in the next round."
     )
-    return {"text": "You declined the proposed match.", "blocks": [_section(text)]}
+    return {"text": "You declined the proposed match.", "blocks": [section(text)]}
 
 
 def match_off_message(*, program_name: str) -> dict[str, Any]:
@@ -155,7 +152,7 @@ def match_off_message(*, program_name: str) -> dict[str, Any]:
         f"The match we proposed for {escape(program_name)} won't go ahead this time. "
         "That happens, and it's nobody's fault — you'll be in the next round."
     )
-    return {"text": text, "blocks": [_section(text)]}
+    return {"text": text, "blocks": [section(text)]}
 
 
 def proposal_expired_message(*, program_name: str) -> dict[str, Any]:
@@ -164,7 +161,7 @@ def proposal_expired_message(*, program_name: str) -> dict[str, Any]:
         f"The match we proposed for {escape(program_name)} has closed: we didn't hear back "
         "from both of you in time. No harm done — you'll be in the next round."
     )
-    return {"text": text, "blocks": [_section(text)]}
+    return {"text": text, "blocks": [section(text)]}
 
 
 PROPOSAL_CLOSED = (
@@ -182,7 +179,7 @@ def decline_modal(*, pair_id: int) -> dict[str, Any]:
         "submit": {"type": "plain_text", "text": "Decline"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _section(
+            section(
                 "No explanation needed. The other person is only told that the match "
                 "won't go ahead — not who declined, or why."
             ),
@@ -217,5 +214,5 @@ def decline_done_modal(*, closed: bool) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": "Decline the match"},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [_section(text)],
+        "blocks": [section(text)],
     }

@@ -11,22 +11,7 @@ from typing import Any
 from bot.domain import FitAnswer
 from bot.slack import ids
 from bot.slack.text import escape, mention
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _button(action_id: str, text: str, pair_id: int, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text},
-        "value": str(pair_id),
-    }
-    if style:
-        button["style"] = style
-    return button
+from bot.slack.views.blocks import button, section
 
 
 def fit_question_message(
@@ -40,14 +25,14 @@ def fit_question_message(
     return {
         "text": f"How is your {escape(program_name)} match going?",
         "blocks": [
-            _section(text),
+            section(text),
             {
                 "type": "actions",
                 "block_id": f"fit_{pair_id}",
                 "elements": [
-                    _button(ids.FIT_GOOD, "Good fit", pair_id, "primary"),
-                    _button(ids.FIT_DECIDING, "Still deciding", pair_id),
-                    _button(ids.FIT_NOT_A_FIT, "Not a good fit", pair_id),
+                    button(ids.FIT_GOOD, "Good fit", pair_id, "primary"),
+                    button(ids.FIT_DECIDING, "Still deciding", pair_id),
+                    button(ids.FIT_NOT_A_FIT, "Not a good fit", pair_id),
                 ],
             },
         ],
@@ -68,7 +53,7 @@ _FIT_THANKS = {
 
 def fit_answered_message(answer: FitAnswer) -> dict[str, Any]:
     """What the fit question becomes once answered (chat.update)."""
-    return {"text": _FIT_THANKS[answer], "blocks": [_section(_FIT_THANKS[answer])]}
+    return {"text": _FIT_THANKS[answer], "blocks": [section(_FIT_THANKS[answer])]}
 
 
 def rematch_notice_message(*, program_name: str) -> dict[str, Any]:
@@ -78,7 +63,7 @@ def rematch_notice_message(*, program_name: str) -> dict[str, Any]:
         "we'll find you both a new match next round. It's nobody's fault — fit is hard "
         "to predict."
     )
-    return {"text": text, "blocks": [_section(text)]}
+    return {"text": text, "blocks": [section(text)]}
 
 
 FIT_CLOSED = "This pair has ended, so there's nothing more to answer here."
@@ -98,13 +83,13 @@ def closing_prompt_message(
     return {
         "text": f"Your {escape(program_name)} round has ended: reflect, and continue or re-match.",
         "blocks": [
-            _section(text),
+            section(text),
             {
                 "type": "actions",
                 "block_id": f"closing_{pair_id}",
                 "elements": [
-                    _button(ids.CLOSING_CONTINUE, "Continue together", pair_id, "primary"),
-                    _button(ids.CLOSING_REMATCH, "Find me a new match", pair_id),
+                    button(ids.CLOSING_CONTINUE, "Continue together", pair_id, "primary"),
+                    button(ids.CLOSING_REMATCH, "Find me a new match", pair_id),
                     {
                         "type": "button",
                         "action_id": ids.HOME_REFLECT,
@@ -133,7 +118,7 @@ def closing_answered_message(*, continues: bool) -> dict[str, Any]:
             }
         ],
     }
-    return {"text": text, "blocks": [_section(text), reflect]}
+    return {"text": text, "blocks": [section(text), reflect]}
 
 
 CLOSING_CLOSED = "This round's choices are closed, so nothing was changed."

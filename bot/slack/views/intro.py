@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.slack.text import escape, escape_within, mention, plural, slack_date, truncate_mrkdwn
+from bot.slack.text import escape, escape_within, mention, plural, slack_date
+from bot.slack.views.blocks import section
 from bot.worktime import format_local
-
-SECTION_MAX = 3000
 
 
 @dataclass(frozen=True)
@@ -31,13 +30,6 @@ class Introduction:
     giving_back: Sequence[str]  # what the mentor wants that the leader teaches
     reasons: Sequence[str]
     slots: Sequence[datetime]  # UTC, inside both working days
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_MAX)},
-    }
 
 
 def _skills(names: Sequence[str]) -> str:
@@ -60,11 +52,9 @@ def introduction_message(intro: Introduction) -> dict[str, Any]:
     else:
         why = f"{mentor} is the reverse mentor here and {leader} the leader."
     reasons = "; ".join(escape(r) for r in intro.reasons[:4])
-    blocks = [_section(f"{title}\n{why}" + (f"\nWhy this pair: {reasons}." if reasons else ""))]
+    blocks = [section(f"{title}\n{why}" + (f"\nWhy this pair: {reasons}." if reasons else ""))]
     if intro.objectives.strip():
-        blocks.append(
-            _section("*What the program is for*\n" + escape_within(intro.objectives, 600))
-        )
+        blocks.append(section("*What the program is for*\n" + escape_within(intro.objectives, 600)))
     agenda = []
     if intro.shared_skills:
         agenda.append(f"{mentor} walks through how they use {_skills(intro.shared_skills[:2])}")
@@ -76,7 +66,7 @@ def introduction_message(intro: Introduction) -> dict[str, Any]:
         agenda.append(f"{leader} shares what their team struggles with right now")
     agenda.append("you agree how often to meet")
     blocks.append(
-        _section(
+        section(
             f"*{leader}, you book the first 30 minutes.* A starter agenda:\n"
             + "\n".join(f"• {line}" for line in agenda)
         )
@@ -88,10 +78,10 @@ def introduction_message(intro: Introduction) -> dict[str, Any]:
             f"{escape(format_local(slot, intro.leader.timezone))}"
             for slot in intro.slots
         ]
-        blocks.append(_section("*Three times inside both your working hours*\n" + "\n".join(lines)))
+        blocks.append(section("*Three times inside both your working hours*\n" + "\n".join(lines)))
     else:
         blocks.append(
-            _section(
+            section(
                 "Your working hours don't overlap on weekdays, so pick a time that suits you both."
             )
         )
@@ -132,7 +122,7 @@ def unmatched_message(
         "Adding a skill or two with `/mentor join` widens who you can be paired with."
     )
     fallback = f"No partner for you in this round of {program_name}; you're in the next one."
-    return {"text": escape(fallback), "blocks": [_section(body)]}
+    return {"text": escape(fallback), "blocks": [section(body)]}
 
 
 def announcement_message(
@@ -147,7 +137,7 @@ def announcement_message(
         "Reverse mentors share what they know; leaders learn and give back."
     )
     text = f"Round {number} of {program_name} has started: {plural(pairs, 'pair')}."
-    return {"text": escape(text), "blocks": [_section(body)]}
+    return {"text": escape(text), "blocks": [section(body)]}
 
 
 def admin_summary_message(
@@ -162,4 +152,4 @@ def admin_summary_message(
         "`/mentor pair` previews the next round."
     )
     text = f"Round {number} of {program_name} was paired automatically."
-    return {"text": escape(text), "blocks": [_section(body)]}
+    return {"text": escape(text), "blocks": [section(body)]}

@@ -11,13 +11,13 @@ from typing import Any
 
 from bot.slack import ids
 from bot.slack.text import escape, escape_within, mention, plural, truncate
+from bot.slack.views.blocks import SECTION_MAX, section
 from bot.slack.views.models import ProgramOption
 from bot.slack.views.status import program_in_sentence
 
 TITLE = "Import a roster"
 PROBLEMS_SHOWN = 15
 NOT_ENROLLED_SHOWN = 25
-_SECTION_MAX = 3000
 _COLUMNS = (
     "A UTF-8 CSV with a header row. Required: `id` (Slack member id or e-mail), `role` "
     "(mentor, mentee or either), `career_stage` (1–5). Also read: `name`, `department`, "
@@ -27,10 +27,6 @@ _COLUMNS = (
 
 def _text(kind: str, text: str) -> dict[str, Any]:
     return {"type": kind, "text": text, **({"emoji": True} if kind == "plain_text" else {})}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _text("mrkdwn", text)}
 
 
 def _context(text: str) -> dict[str, Any]:
@@ -65,7 +61,7 @@ def _problem_lines(problems: Sequence[tuple[int, str]]) -> str:
     ]
     more = len(problems) - PROBLEMS_SHOWN
     text = "\n".join(shown) + (f"\n…and {more} more." if more > 0 else "")
-    return escape_within(text, _SECTION_MAX - 200)
+    return escape_within(text, SECTION_MAX - 200)
 
 
 def roster_import_modal(
@@ -87,12 +83,12 @@ def roster_import_modal(
             headline += f"The file can't be used: {escape(problem)}."
         else:
             headline += f"{plural(len(problems), 'row')} need fixing — then upload it again:"
-        blocks.append(_section(headline))
+        blocks.append(section(headline))
         if problems:
-            blocks.append(_section(_problem_lines(problems)))
+            blocks.append(section(_problem_lines(problems)))
     else:
         blocks.append(
-            _section(
+            section(
                 "Managers, departments, career stages and previous partners from your HR "
                 "roster fill in profiles, so nobody is paired with their manager or a past "
                 "partner. *Nobody is enrolled by an import*: you'll see who hasn't joined "
@@ -139,7 +135,7 @@ def roster_working_modal() -> dict[str, Any]:
     """Shown at once on submit, while the file is read and its people looked up."""
     return _modal(
         ids.ROSTER_RESULT_VIEW,
-        [_section("Reading the roster and finding its people in Slack… One moment.")],
+        [section("Reading the roster and finding its people in Slack… One moment.")],
         submit=None,
     )
 
@@ -156,7 +152,7 @@ def roster_result_modal(
     """What an import did, who hasn't joined, and a button to invite them."""
     program = escape(program_name)
     blocks = [
-        _section(
+        section(
             f"*Imported {plural(imported, 'person', 'people')} into {program}.*\n"
             f"{plural(profiles_updated, 'enrolled profile')} filled in from the roster."
         )
@@ -167,7 +163,7 @@ def roster_result_modal(
         if more > 0:
             shown += f" and {more} more"
         blocks.append(
-            _section(f"*Not enrolled yet* ({len(not_enrolled)}): {shown}. Nobody was enrolled.")
+            section(f"*Not enrolled yet* ({len(not_enrolled)}): {shown}. Nobody was enrolled.")
         )
     if to_invite:
         invitees = plural(to_invite, "person", "people")
@@ -207,7 +203,7 @@ def invitations_sent_modal(*, program_name: str, sent: int) -> dict[str, Any]:
         if sent
         else "Everyone on the roster has joined or been invited already."
     )
-    return _modal(ids.ROSTER_RESULT_VIEW, [_section(text)], submit=None)
+    return _modal(ids.ROSTER_RESULT_VIEW, [section(text)], submit=None)
 
 
 def invitation_message(*, program_name: str, objectives: str) -> dict[str, Any]:
@@ -224,7 +220,7 @@ def invitation_message(*, program_name: str, objectives: str) -> dict[str, Any]:
     return {
         "text": f"You're invited to {program}. Interested? /mentor join takes about a minute.",
         "blocks": [
-            _section("\n".join(lines)),
+            section("\n".join(lines)),
             _context("Not for you? No need to reply — you won't be signed up."),
         ],
     }

@@ -16,10 +16,10 @@ from bot.domain import RoundStatus
 from bot.services.rounds import Confirmed, ConfirmOutcome, Preview
 from bot.slack import ids
 from bot.slack.text import escape, escape_within, mention, plural, slack_date, truncate_mrkdwn
+from bot.slack.views.blocks import section
 
 TITLE = "Next round"
 PAGE_SIZE = 20
-SECTION_MAX = 3000
 UNMATCHED_SHOWN = 15
 
 RULE_NAMES = {
@@ -69,13 +69,6 @@ def parse_preview_metadata(raw: object) -> PreviewMetadata | None:
     return PreviewMetadata(program_id, round_id, page)
 
 
-def _text(text: str) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_MAX)},
-    }
-
-
 def _modal(callback_id: str, blocks: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {
         "type": "modal",
@@ -89,11 +82,11 @@ def _modal(callback_id: str, blocks: list[dict[str, Any]], **extra: Any) -> dict
 
 def working_modal() -> dict[str, Any]:
     """Opened with the trigger_id at once; the matching runs after."""
-    return _modal(ids.LOADING_VIEW, [_text("Working out the pairs… ⏳")])
+    return _modal(ids.LOADING_VIEW, [section("Working out the pairs… ⏳")])
 
 
 def notice(text: str) -> dict[str, Any]:
-    return _modal(ids.ROUND_DONE_VIEW, [_text(text)])
+    return _modal(ids.ROUND_DONE_VIEW, [section(text)])
 
 
 def program_choice_modal(programs: list[ProgramRow]) -> dict[str, Any]:
@@ -107,7 +100,7 @@ def program_choice_modal(programs: list[ProgramRow]) -> dict[str, Any]:
         for program in programs[:25]
     ]
     # Action ids must be unique within a block: one actions block per program.
-    blocks: list[dict[str, Any]] = [_text("Which program's next round?")]
+    blocks: list[dict[str, Any]] = [section("Which program's next round?")]
     blocks += [
         {"type": "actions", "block_id": f"program_{b['value']}", "elements": [b]} for b in buttons
     ]
@@ -147,7 +140,7 @@ def preview_modal(preview: Preview, *, page: int = 0) -> dict[str, Any]:
         f"{int(summary.get('unmatched', len(preview.unmatched)))} without a partner\n"
         "Nobody has been told anything yet. *Confirm* sends the introductions."
     )
-    blocks: list[dict[str, Any]] = [_text(header)]
+    blocks: list[dict[str, Any]] = [section(header)]
     context = [_costs_line(summary), *[escape(str(n)) for n in summary.get("notes") or []][:2]]
     blocks.append(
         {
@@ -160,12 +153,12 @@ def preview_modal(preview: Preview, *, page: int = 0) -> dict[str, Any]:
     if shown:
         first = page * PAGE_SIZE + 1
         blocks.append(
-            _text(
+            section(
                 f"*Pairs {first}–{first + len(shown) - 1} of {len(preview.pairs)}*, weakest first"
             )
         )
     else:
-        blocks.append(_text("*No pairs* — see below for why."))
+        blocks.append(section("*No pairs* — see below for why."))
     for pair, mentor, mentee in shown:
         pin = " 📌" if pair.pinned else ""
         skills = ", ".join(escape(s) for s in pair.shared_skills[:4])
@@ -206,7 +199,9 @@ def preview_modal(preview: Preview, *, page: int = 0) -> dict[str, Any]:
         more = len(preview.unmatched) - UNMATCHED_SHOWN
         if more > 0:
             lines.append(f"…and {more} more")
-        blocks.append(_text(f"*Without a partner ({len(preview.unmatched)})*\n" + "\n".join(lines)))
+        blocks.append(
+            section(f"*Without a partner ({len(preview.unmatched)})*\n" + "\n".join(lines))
+        )
     blocks.append(
         {
             "type": "input",

@@ -14,7 +14,8 @@ from typing import Any
 from bot.domain import RiskAnswer
 from bot.risk import AtRiskPair, met_at, weeks_since
 from bot.slack import ids
-from bot.slack.text import escape, mention, plural, truncate_mrkdwn
+from bot.slack.text import escape, mention, plural
+from bot.slack.views.blocks import button, section
 
 RISK_QUESTION = "No meeting for a while — want a new match, a pause, or to keep going?"
 RISK_CLOSED = "This pair has ended, so there's nothing more to answer here."
@@ -26,22 +27,6 @@ _ANSWER_LABELS = {
     RiskAnswer.PAUSE: "pause",
     RiskAnswer.KEEP_GOING: "keep going",
 }
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, 3000)}}
-
-
-def _button(action_id: str, text: str, pair_id: int, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text},
-        "value": str(pair_id),
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def risk_question_message(
@@ -57,14 +42,14 @@ def risk_question_message(
     return {
         "text": RISK_QUESTION,
         "blocks": [
-            _section(text),
+            section(text),
             {
                 "type": "actions",
                 "block_id": f"risk_{pair_id}",
                 "elements": [
-                    _button(ids.RISK_KEEP_GOING, "Keep going", pair_id, "primary"),
-                    _button(ids.RISK_PAUSE, "Pause for now", pair_id),
-                    _button(ids.RISK_NEW_MATCH, "Find a new match", pair_id),
+                    button(ids.RISK_KEEP_GOING, "Keep going", pair_id, "primary"),
+                    button(ids.RISK_PAUSE, "Pause for now", pair_id),
+                    button(ids.RISK_NEW_MATCH, "Find a new match", pair_id),
                 ],
             },
         ],
@@ -88,7 +73,7 @@ _RISK_THANKS = {
 
 def risk_answered_message(answer: RiskAnswer) -> dict[str, Any]:
     """What the question becomes once answered (chat.update)."""
-    return {"text": _RISK_THANKS[answer], "blocks": [_section(_RISK_THANKS[answer])]}
+    return {"text": _RISK_THANKS[answer], "blocks": [section(_RISK_THANKS[answer])]}
 
 
 def _who(user_id: str | None) -> str:
@@ -141,8 +126,8 @@ def risk_digest_message(
     return {
         "text": f"{plural(total, 'pair')} may need a hand this week.",
         "blocks": [
-            _section(f"{head}\n{intro}"),
-            _section(body),
+            section(f"{head}\n{intro}"),
+            section(body),
             {
                 "type": "context",
                 "elements": [
