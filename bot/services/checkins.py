@@ -178,19 +178,24 @@ class _Context:
         return self.memberships.get((self.pairs[row.pair_id].program_id, row.person_id))
 
     async def load(self, session: AsyncSession, rows: Iterable[CheckinRow]) -> None:
-        """Load what `rows` refer to and is not loaded yet: at most four queries."""
+        """Load what `rows` refer to and is not loaded yet: at most five queries."""
         pair_ids = {r.pair_id for r in rows} - self.pairs.keys()
         if pair_ids:
             found = await session.execute(
-                select(PairRow, ProgramRow, RoundRow.ends_at)
-                .join(ProgramRow, ProgramRow.id == PairRow.program_id)
+                select(PairRow, RoundRow.ends_at)
                 .join(RoundRow, RoundRow.id == PairRow.round_id)
                 .where(PairRow.id.in_(pair_ids))
             )
-            for pair, program, ends_at in found.all():
+            for pair, ends_at in found.all():
                 self.pairs[pair.id] = pair
-                self.programs[program.id] = program
                 self.ends_at[pair.round_id] = ends_at
+            # Apart: a handful of programs, not one copy per pair.
+            program_ids = {self.pairs[i].program_id for i in pair_ids} - self.programs.keys()
+            if program_ids:
+                programs = await session.scalars(
+                    select(ProgramRow).where(ProgramRow.id.in_(program_ids))
+                )
+                self.programs.update((p.id, p) for p in programs)
         rows_pairs = [self.pairs[pair_id] for pair_id in {r.pair_id for r in rows}]
         wanted = {i for p in rows_pairs for i in (p.mentor_id, p.mentee_id) if i is not None}
         missing = wanted - self.people.keys()

@@ -116,3 +116,12 @@ def test_no_reminder_when_the_only_working_time_before_the_close_is_the_send_its
     # the last working moment before half-way is the send itself.
     sent, due = utc("2026-12-11T15:00"), utc("2026-12-14T06:00")
     assert reminder_time(sent_at=sent, due_at=due, timezone="Europe/Berlin") is None
+
+
+def test_a_reminder_less_than_an_hour_before_the_close_goes_back_to_the_day_before() -> None:
+    # Sent Friday 15:00 Berlin, closing Monday 09:30 Berlin: Monday 09:00 would leave
+    # half an hour, so the reminder comes on Friday at 16:00, the last working hour.
+    sent, due = utc("2026-12-04T14:00"), utc("2026-12-07T08:30")
+    assert reminder_time(sent_at=sent, due_at=due, timezone="Europe/Berlin") == utc(
+        "2026-12-04T15:00"
+    )

@@ -95,6 +95,7 @@ def test_naive_datetimes_are_refused() -> None:
 def test_format_local_shows_the_wall_clock_of_the_zone() -> None:
     moment = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     assert format_local(moment, "America/New_York") == "Tue 1 Dec, 09:00 (America/New_York)"
+    assert format_local(moment, "") == "Tue 1 Dec, 14:00 (UTC)"  # no zone known: UTC, said
 
 
 # Boundaries (mutmut found them untested). 2026-12-07 is a Monday.

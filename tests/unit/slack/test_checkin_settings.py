@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.domain import RiskAnswer
-from bot.risk import AtRiskPair, digest_week, may_be_digest_time
+from bot.risk import AtRiskPair, digest_week, may_be_digest_time, weeks_since
 from bot.slack import ids
 from bot.slack.forms_checkins import (
     NOT_A_CHOICE,
@@ -90,9 +90,10 @@ def test_home_select_values_parse_to_the_program_or_a_pick_and_refuse_the_rest()
     assert [parse_checkin_day_choice(str(d)) for d in range(5)] == [0, 1, 2, 3, 4]
     assert parse_checkin_time_choice("program") is None
     assert parse_checkin_time_choice("990") == 990
-    for forged in ("5", "6", " 1", "", None, 3, "monday"):
+    # A forged payload may carry any JSON: a list or an object is refused, not a crash.
+    for forged in ("5", "6", " 1", "", None, 3, "monday", ["1"], {"value": "1"}):
         assert parse_checkin_day_choice(forged) is NOT_A_CHOICE
-    for forged in ("1000", "479", "575", None, 570):
+    for forged in ("1000", "479", "575", None, 570, ["570"], {"value": "570"}):
         assert parse_checkin_time_choice(forged) is NOT_A_CHOICE
 
 
@@ -183,3 +184,11 @@ def test_digest_time_is_monday_from_0930_local_and_the_utc_window_holds_every_zo
         ]
         assert hits and all(may_be_digest_time(at) for at in hits), zone
     assert not may_be_digest_time(datetime(2027, 1, 13, 12, tzinfo=UTC))  # a Wednesday
+
+
+def test_weeks_since_counts_whole_weeks_and_never_below_zero() -> None:
+    now = datetime(2026, 12, 14, 9, tzinfo=UTC)
+    assert weeks_since(now, now) == 0
+    assert weeks_since(now - timedelta(days=13), now) == 1
+    assert weeks_since(now - timedelta(days=14), now) == 2
+    assert weeks_since(now + timedelta(days=3), now) == 0  # a meeting dated ahead
