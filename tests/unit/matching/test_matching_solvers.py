@@ -16,7 +16,7 @@ from scipy.optimize import linear_sum_assignment
 
 from bot.domain import CareerStage, MatchPriority, Role
 from bot.matching import Candidate, Constraints, Weights, match
-from bot.matching.assign import SPARSE_BYTES, SPARSE_SHARE, SparseGraph, sparse_pays
+from bot.matching.assign import SPARSE_BYTES, SPARSE_SHARE, SparseGraph, assign, sparse_pays
 
 ON = dt.date(2026, 11, 25)
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", ""]
@@ -46,6 +46,30 @@ def test_the_sparse_graph_finds_the_plain_assignments_optimum(
     assert np.array_equal(found, weights[rows, cols])
     assert len(set(rows.tolist())) == len(rows) and len(set(cols.tolist())) == len(cols)
     assert found.sum() == dense_optimum(np.where(allowed, weights, 0.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 6), st.integers(0, 5), st.integers(0, 10_000), st.floats(0.0, 1.0),
+    st.lists(st.integers(1, 3), min_size=5, max_size=5),
+)  # fmt: skip
+def test_assign_with_capacities_finds_the_optimum_of_the_repeated_columns(
+    n_rows: int, n_cols: int, seed: int, density: float, capacity: list[int]
+) -> None:
+    """`assign` with capacities (`either` people's fixed sides use it) gives the
+    optimum of the matrix with each column repeated by its capacity, forbidden (0)
+    pairs left out."""
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(1, 40, size=(n_rows, n_cols)).astype(np.float64)
+    weights[rng.random((n_rows, n_cols)) >= density] = 0.0
+    rows, cols = np.arange(n_rows), np.arange(n_cols)
+    caps = np.array(capacity[:n_cols], dtype=np.int64)
+    got_rows, got_cols = assign(weights, rows, cols, caps)
+    assert (weights[got_rows, got_cols] > 0).all()
+    assert len(set(got_rows.tolist())) == len(got_rows)
+    assert all(np.sum(got_cols == c) <= caps[c] for c in range(n_cols))
+    slots = np.repeat(cols, caps)
+    assert weights[got_rows, got_cols].sum() == dense_optimum(weights[:, slots])
 
 
 def test_a_sparse_graph_with_nothing_allowed_matches_nobody() -> None:
