@@ -53,19 +53,15 @@ def list_common_slots(
         raise ValueError("naive datetime")
     resolved = [resolve_zone(name) for name in zones] or [ZoneInfo("UTC")]
     slots: list[datetime] = []
-    days_taken: set[object] = set()
     moment = _round_up(after, SLOT_STEP)
     last = after + timedelta(days=SEARCH_DAYS)
     while moment < last and len(slots) < count:
         if all(is_working_time(moment, zone, length=length) for zone in resolved):
-            day = moment.astimezone(UTC).date()
-            if not one_per_day or day not in days_taken:
-                slots.append(moment.astimezone(UTC))
-                days_taken.add(day)
-                # Next day's search starts after this slot's UTC day ends.
-                if one_per_day:
-                    moment = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-                    continue
+            slots.append(moment.astimezone(UTC))
+            if one_per_day:  # the search goes on once this slot's UTC day has ended
+                day = moment.astimezone(UTC).date()
+                moment = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+                continue
         moment += SLOT_STEP
     return slots
 

@@ -48,12 +48,21 @@ def test_check_in_days_time_and_reminders_read_back_as_set() -> None:
     assert isinstance(parsed, ProgramSettings) and parsed.checkin_days == 0b10001
 
 
-@pytest.mark.parametrize("days", [(), ("5",), ("6",), ("0", "monday"), ("-1",)])
-def test_check_in_days_need_one_weekday_and_nothing_else(days: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("days", "says"),
+    [
+        ((), "Tick at least one day."),
+        (("5",), "Tick the weekdays check-ins may go out."),
+        (("6",), "Tick the weekdays check-ins may go out."),
+        (("0", "monday"), "Tick the weekdays check-ins may go out."),
+        (("-1",), "Tick the weekdays check-ins may go out."),
+    ],
+)
+def test_check_in_days_need_one_weekday_and_nothing_else(days: tuple[str, ...], says: str) -> None:
     values = values_for(TUESDAYS_AT_1400)
     set_checkin_days(values, *days)
     errors = parse_program_form(values, taken_names=[], today=TODAY)
-    assert isinstance(errors, dict) and set(errors) == {ids.PROGRAM_CHECKIN_DAYS.block_id}
+    assert errors == {ids.PROGRAM_CHECKIN_DAYS.block_id: says}
 
 
 def test_check_in_time_offers_0800_to_1630_every_half_hour() -> None:
@@ -192,3 +201,13 @@ def test_weeks_since_counts_whole_weeks_and_never_below_zero() -> None:
     assert weeks_since(now - timedelta(days=13), now) == 1
     assert weeks_since(now - timedelta(days=14), now) == 2
     assert weeks_since(now + timedelta(days=3), now) == 0  # a meeting dated ahead
+
+
+def test_the_digest_prefilter_window_is_sunday_1930_to_tuesday_0500_utc() -> None:
+    """Monday 09:30 in UTC+14 is Sunday 19:30 UTC; Monday 17:00 in UTC-12 is Tuesday
+    05:00 UTC. Outside that no admin anywhere is in their digest window."""
+    sunday = datetime(2026, 12, 13, 19, 30, tzinfo=UTC)
+    tuesday = datetime(2026, 12, 15, 5, 0, tzinfo=UTC)
+    second = timedelta(seconds=1)
+    assert may_be_digest_time(sunday) and not may_be_digest_time(sunday - second)
+    assert may_be_digest_time(tuesday - second) and not may_be_digest_time(tuesday)
