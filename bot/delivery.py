@@ -55,6 +55,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     String,
+    Table,
     case,
     delete,
     exists,
@@ -289,13 +290,15 @@ async def enqueue_messages(session: AsyncSession, messages: Sequence[Outgoing]) 
 
 
 def _insert_new(session: AsyncSession) -> Any:
-    """INSERT into the outbox that skips a key already there."""
+    """INSERT into the outbox that skips a key already there. On the table, not the
+    mapped class: a batch of thousands skips the ORM's per-row bookkeeping."""
+    table = cast(Table, OutgoingMessageRow.__table__)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return pg_insert(OutgoingMessageRow).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
-        return sqlite_insert(OutgoingMessageRow).on_conflict_do_nothing()
-    return insert(OutgoingMessageRow)  # pragma: no cover - only the two supported databases
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)  # pragma: no cover - only the two supported databases
 
 
 async def drop_messages(

@@ -26,9 +26,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -202,10 +202,11 @@ class _Context:
         if missing:
             found_people = await session.scalars(select(PersonRow).where(PersonRow.id.in_(missing)))
             self.people.update((p.id, p) for p in found_people)
-        # Memberships by (program, person): a person already loaded for one program may
-        # be new to this one (the second program of a combined check-in).
+        # The recipients' memberships (not their partners'), by (program, person): a
+        # person already loaded for one program may be new to this one (the second
+        # program of a combined check-in).
         needed = {
-            (p.program_id, i) for p in rows_pairs for i in (p.mentor_id, p.mentee_id) if i
+            (self.pairs[r.pair_id].program_id, r.person_id) for r in rows if r.person_id
         } - self.memberships.keys()
         if not needed:
             return
@@ -361,15 +362,15 @@ async def _sweep_batch(session: AsyncSession, *, now: datetime) -> tuple[int, in
         _checkin_dm(context, context.people[person_id], rows, now=now)
         for person_id, rows in sorted(outgoing.items())
     ]
-    await _queue(session, outgoing, messages)
+    await _queue(session, outgoing, messages, keys_written=True)
     following = [
         values
         for row in [*due, *pulled]
         if row.status != CheckinStatus.SCHEDULED.value
         and (values := _next_period(context, row)) is not None
     ]
-    if following:
-        await session.execute(insert(CheckinRow), following)
+    if following:  # on the table: thousands of rows without the ORM's per-row work
+        await session.execute(insert(cast(Table, CheckinRow.__table__)), following)
     return len(due), sent
 
 
@@ -485,11 +486,13 @@ async def _pause_ghost(
 async def _claim(
     session: AsyncSession, outgoing: dict[int, list[CheckinRow]], *, now: datetime
 ) -> int:
-    """scheduled -> sent, conditionally: a row another process sent meanwhile is left
-    out (and a person left with none gets no DM)."""
+    """scheduled -> sent, conditionally, each row given its DM's key in the same UPDATE
+    (one write per row, not two): a row another process sent meanwhile is left out,
+    and a person left with none gets no DM."""
     wanted = [r.id for rows in outgoing.values() for r in rows]
     if not wanted:
         return 0
+    keys = {person: _first_key(person, rows) for person, rows in outgoing.items()}
     claimed = set(
         await session.scalars(
             update(CheckinRow)
@@ -497,31 +500,56 @@ async def _claim(
                 CheckinRow.id.in_(wanted),
                 CheckinRow.status == CheckinStatus.SCHEDULED.value,
             )
-            .values(status=CheckinStatus.SENT.value, sent_at=now)
+            .values(
+                status=CheckinStatus.SENT.value,
+                sent_at=now,
+                message_key=case(keys, value=CheckinRow.person_id),
+            )
             .returning(CheckinRow.id)
             .execution_options(synchronize_session=False)
         )
     )
     for person_id in list(outgoing):
-        outgoing[person_id] = [r for r in outgoing[person_id] if r.id in claimed]
-        if not outgoing[person_id]:
+        rows = outgoing[person_id] = [r for r in outgoing[person_id] if r.id in claimed]
+        if not rows:
             del outgoing[person_id]
-    for rows in outgoing.values():
+        elif _first_key(person_id, rows) != keys[person_id]:
+            # Their first row went to another process, and its key with it: rekey.
+            keys[person_id] = _first_key(person_id, rows)
+            await session.execute(
+                update(CheckinRow)
+                .where(CheckinRow.id.in_([r.id for r in rows]))
+                .values(message_key=keys[person_id])
+                .execution_options(synchronize_session=False)
+            )
+    for person_id, rows in outgoing.items():
         for row in rows:  # what the UPDATE wrote, known to the session as written
             set_committed_value(row, "status", CheckinStatus.SENT.value)
             set_committed_value(row, "sent_at", now)
+            set_committed_value(row, "message_key", keys[person_id])
     return len(claimed)
 
 
+def _first_key(person_id: int, rows: Sequence[CheckinRow]) -> str:
+    """A check-in DM's key: its person and the first check-in it carries."""
+    return checkin_key(person_id, min(r.id for r in rows))
+
+
 async def _queue(
-    session: AsyncSession, outgoing: Mapping[int, list[CheckinRow]], messages: list[Outgoing]
+    session: AsyncSession,
+    outgoing: Mapping[int, list[CheckinRow]],
+    messages: list[Outgoing],
+    *,
+    keys_written: bool = False,
 ) -> None:
-    """The batch's DMs and their keys on the rows: set-based writes, a statement per
-    kind and not one per row (bench/tick.py: a busy tick queues 5,000 check-ins)."""
+    """The batch's DMs and (unless the claim wrote them) their keys on the rows:
+    set-based writes, a statement per kind and not one per row (bench/tick.py: a busy
+    tick queues 5,000 check-ins)."""
     await enqueue_messages(session, messages)
-    keys = [{"id": r.id, "message_key": r.message_key} for rows in outgoing.values() for r in rows]
-    if keys:
-        await session.execute(update(CheckinRow), keys)
+    if not keys_written:
+        keys = [{"id": r.id, "message_key": r.message_key} for rs in outgoing.values() for r in rs]
+        if keys:
+            await session.execute(update(CheckinRow), keys)
     await session.flush()  # what else changed on the rows (skips, answers, counts)
 
 
@@ -537,7 +565,7 @@ def _checkin_dm(
     marked with its key. Queued by the caller, the whole batch in one INSERT."""
     rows = sorted(rows, key=lambda r: r.id)
     if reminders is None:
-        key = checkin_key(person.id, rows[0].id)
+        key = _first_key(person.id, rows)
     else:
         key = reminder_key(person.id, rows[0].id, reminders)
     for row in rows:  # written by the caller, with the others of the batch
