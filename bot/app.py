@@ -194,7 +194,8 @@ def build_web_app(
             logger.info("rejected %d-byte request: %s", len(raw), verdict.reason)
             error = "invalid request" if verdict.status == 401 else "malformed request"
             return web.json_response({"error": error}, status=verdict.status)
-        bolt_response = await bolt.async_dispatch(_bolt_request(request, verdict))
+        with runtime.after_ack.acking():  # Bolt returns once the listener has acked
+            bolt_response = await bolt.async_dispatch(_bolt_request(request, verdict))
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
