@@ -129,15 +129,17 @@ async def answer_everything(app: RunningApp) -> None:
 
 
 def tick_times() -> list[datetime]:
-    """Every expected instant, every eight hours throughout, and every 30 minutes over
-    the Monday after each daylight-saving change."""
-    times = {INTRO + timedelta(hours=8 * n) for n in range(3 * 90)}
+    """Every expected instant, every twelve hours throughout (what falls due between
+    them is decided at the next one), and every 30 minutes through the morning of the
+    Monday after each daylight-saving change, 06:00 to 12:00 local, where a check-in an
+    hour early or late would show."""
+    times = {INTRO + timedelta(hours=12 * n) for n in range(2 * 90)}
     for user, local in EXPECTED_LOCAL.items():
         zone = ZoneInfo(PEOPLE[user][0])
         times.update(t.replace(tzinfo=zone).astimezone(UTC) for t in local)
     for zone_name, monday in DST_MONDAYS.items():
-        start = datetime.combine(monday, time(0), tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
-        times.update(start + timedelta(minutes=30 * n) for n in range(48))
+        start = datetime.combine(monday, time(6), tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+        times.update(start + timedelta(minutes=30 * n) for n in range(13))
     return sorted(t for t in times if INTRO < t < ROUND_ENDS)
 
 
