@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from weakref import WeakValueDictionary
 
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -75,6 +76,17 @@ class Runtime:
     # Work done after an ack (a status reply through response_url) waits its turn here,
     # so a burst of it never delays the acks that Slack needs within 3 seconds.
     after_ack: AckFirst = field(default_factory=lambda: AckFirst())
+    _home_locks: WeakValueDictionary[tuple[str, str], asyncio.Lock] = field(
+        default_factory=WeakValueDictionary, init=False, repr=False
+    )
+
+    def home_lock(self, team_id: str, user_id: str) -> asyncio.Lock:
+        """One person's Home is rendered and published one at a time: of two clicks close
+        together, the Home rendered first could otherwise land last and undo the second."""
+        lock = self._home_locks.get((team_id, user_id))
+        if lock is None:
+            lock = self._home_locks[(team_id, user_id)] = asyncio.Lock()
+        return lock
 
     def deliver_soon(self) -> None:
         """Send what a handler just queued now, not at the next tick.

@@ -242,6 +242,7 @@ class FakeSlack:
         self._buckets: dict[str, _Bucket] = {}
         self._error_rates: dict[str, _ErrorRate] = {}
         self._latency: dict[str, float] = {}
+        self._latency_calls: Counter[str] = Counter()  # calls left; absent: every call
         self._hooks: dict[str, list[HookFn]] = {}
         self._rate_limited: Counter[str] = Counter()
         self._token_error: str | None = None
@@ -680,10 +681,15 @@ class FakeSlack:
         with self._lock:
             self._error_rates[method] = _ErrorRate(fraction, status, random.Random(seed))
 
-    def latency(self, method: str, seconds: float) -> None:
-        """Delay answering; the call is still performed even if the client gave up meanwhile."""
+    def latency(self, method: str, seconds: float, *, times: int | None = None) -> None:
+        """Delay answering (the next `times` calls, or every call); the call takes effect
+        after the delay, even if the client gave up meanwhile."""
         with self._lock:
             self._latency[method] = seconds
+            if times is None:
+                self._latency_calls.pop(method, None)
+            else:
+                self._latency_calls[method] = times
 
     def hook_after(self, method: str, fn: HookFn) -> None:
         """Call `fn(call, response)` in the fake's thread after `method` succeeded. If `fn`
@@ -706,6 +712,7 @@ class FakeSlack:
         with self._lock:
             for faults in (self._failures, self._buckets, self._error_rates, self._latency):
                 faults.clear()
+            self._latency_calls.clear()
             self._hooks.clear()
 
     def _injected_fault(self, method: str) -> Answer | None:
@@ -750,6 +757,10 @@ class FakeSlack:
     async def _answer(self, call: Call, compute: Callable[[], Answer]) -> web.Response:
         with self._lock:
             delay = self._latency.get(call.method, 0.0)
+            if call.method in self._latency_calls:
+                self._latency_calls[call.method] -= 1
+                if self._latency_calls[call.method] <= 0:
+                    del self._latency_calls[call.method], self._latency[call.method]
             hooks = list(self._hooks.get(call.method, []))
         if delay:
             await asyncio.sleep(delay)

@@ -23,6 +23,13 @@ async def publish_home(
     runtime: Runtime, client: AsyncWebClient, *, team_id: str, user_id: str
 ) -> None:
     """Render and publish one person's Home tab (a reply to them, not a delivery)."""
+    async with runtime.home_lock(team_id, user_id):
+        await _render_and_publish(runtime, client, team_id=team_id, user_id=user_id)
+
+
+async def _render_and_publish(
+    runtime: Runtime, client: AsyncWebClient, *, team_id: str, user_id: str
+) -> None:
     status = await get_personal_status(
         runtime.sessions, team_id=team_id, user_id=user_id, today=runtime.clock.now().date()
     )
