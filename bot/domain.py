@@ -110,10 +110,12 @@ class RiskAnswer(enum.StrEnum):
 
 
 class StoryStatus(enum.StrEnum):
-    AWAITING_CONSENT = "awaiting_consent"
-    APPROVED = "approved"
+    AWAITING_CONSENT = "awaiting_consent"  # the partner has not approved this version
+    AWAITING_APPROVAL = "awaiting_approval"  # both partners agreed; an admin must too
+    APPROVED = "approved"  # every approval given: the shout-out is queued
     POSTED = "posted"
-    DECLINED = "declined"
+    DECLINED = "declined"  # the partner or an admin said no: it stops here
+    WITHDRAWN = "withdrawn"  # a partner took it back (deleted from the channel if posted)
 
 
 class DeliveryStatus(enum.StrEnum):

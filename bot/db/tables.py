@@ -137,6 +137,7 @@ class ProgramRow(Base):
         between("checkin_days", 1, ALL_WEEKDAYS_MASK),
         between("checkin_minute", *CHECKIN_MINUTE_RANGE),
         between("reminders_per_period", 0, REMINDERS_PER_PERIOD_MAX),
+        between("milestone_meetings", 1, 100),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +171,16 @@ class ProgramRow(Base):
     checkin_days: Mapped[int] = mapped_column(Integer, default=ALL_WEEKDAYS_MASK)
     checkin_minute: Mapped[int] = mapped_column(Integer, default=CHECKIN_MINUTE_DEFAULT)
     reminders_per_period: Mapped[int] = mapped_column(Integer, default=REMINDERS_PER_PERIOD_DEFAULT)
+    # Channel posts besides stories: a shout-out when a pair has met this many times
+    # or completed a round, and a monthly digest, each of which a program can turn off.
+    # The digest goes out in the program's working hours in `timezone` (IANA; None:
+    # the zone most of its members are in), once per month (`digest_posted_for` holds
+    # the first day of the last month it covered).
+    celebrates_milestones: Mapped[bool] = mapped_column(Boolean, default=True)
+    milestone_meetings: Mapped[int] = mapped_column(Integer, default=5)
+    posts_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    digest_posted_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -358,6 +369,13 @@ class PairRow(Base):
     risk_cleared_at: Mapped[datetime | None]
     mentor_risk: Mapped[str | None] = mapped_column(String(12))  # RiskAnswer
     mentee_risk: Mapped[str | None] = mapped_column(String(12))
+    # The pair was still active when its round ended (set by the round-end sweep).
+    completed_at: Mapped[datetime | None]
+    # Channel shout-outs already posted for this pair (milestone, completed round), and
+    # when both partners were asked for a story after both rated a meeting 5.
+    milestone_posted_at: Mapped[datetime | None]
+    completion_posted_at: Mapped[datetime | None]
+    story_invited_at: Mapped[datetime | None]
 
 
 class RoundUnmatchedRow(Base):
@@ -458,7 +476,9 @@ class MeetingRow(Base):
 
 
 class ReflectionRow(Base):
-    """Private to its author unless `shared`."""
+    """Private to its author: only they ever see the text. Admins see counts and
+    ratings per program, never text; a story drafted from it is a separate row the
+    author writes anew (`shared` marks that one was)."""
 
     __tablename__ = "reflections"
     __table_args__ = (between("rating", 1, 5, nullable=True),)
@@ -466,16 +486,42 @@ class ReflectionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="SET NULL"), index=True
+    )
+    # For the admins' per-program counts; reflections without a pair keep a program.
+    program_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    met_on: Mapped[date | None] = mapped_column(Date)  # the meeting it is about
     learned: Mapped[str] = mapped_column(Text, default="")
     taught: Mapped[str] = mapped_column(Text, default="")
+    try_next: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[int | None] = mapped_column(Integer)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class ReflectionTopicRow(Base):
+    """A skill a reflection says was covered (private like the reflection; counted
+    across a program for the digest's "top skills exchanged")."""
+
+    __tablename__ = "reflection_topics"
+
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[int] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class StoryRow(Base):
-    """A success story; posted only once both partners consent."""
+    """A success story about one pair, posted to the program channel only after every
+    required approval of its current `version`: the partner's (the author's is their
+    submit), then an admin's when the program asks for it. An edit bumps `version` and
+    clears the approvals. `text` is "what changed"."""
 
     __tablename__ = "stories"
     __table_args__ = (one_of("status", StoryStatus),)
@@ -483,14 +529,46 @@ class StoryRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="SET NULL"), index=True
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    reflection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reflections.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(150), default="")
     text: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20), default=StoryStatus.AWAITING_CONSENT.value)
     mentor_consent_at: Mapped[datetime | None]
     mentee_consent_at: Mapped[datetime | None]
+    admin_approved_at: Mapped[datetime | None]
+    admin_approved_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    declined_at: Mapped[datetime | None]
+    declined_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    # The channel post's outbox key (its sent_channel / sent_ts say where it is), and
+    # when admins were told a withdrawn post could not be deleted.
+    post_key: Mapped[str | None] = mapped_column(String(200))
+    removal_reported_at: Mapped[datetime | None]
     posted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class StorySkillRow(Base):
+    """A skill a story says was involved."""
+
+    __tablename__ = "story_skills"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[int] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class OutgoingMessageRow(Base):

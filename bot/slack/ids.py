@@ -61,6 +61,19 @@ REFLECT_SAVED_VIEW = "reflect_saved"
 REFLECT_LEARNED = InputId("reflect_learned", "learned")
 REFLECT_TAUGHT = InputId("reflect_taught", "taught")
 REFLECT_RATING = InputId("reflect_rating", "rating")
+# Issue 11: which partner (a static select of pair ids, when there are several), the
+# meeting's date, what I will try next, topics (skills), "share as a success story".
+REFLECT_PARTNER = InputId("reflect_partner", "partner")
+REFLECT_MET_ON = InputId("reflect_met_on", "met_on")
+REFLECT_TRY_NEXT = InputId("reflect_try_next", "try_next")
+REFLECT_TOPICS = InputId("reflect_topics", "topics")
+REFLECT_SHARE = InputId("reflect_share", "share")
+REFLECT_SHARE_VALUE = "share"  # the checkbox option's value
+# The learning log: Home shows the last entries; "See all" opens a modal. Each entry's
+# overflow menu edits (the reflection modal, prefilled) or deletes (with a confirm).
+HOME_LEARNING_LOG = "home_learning_log"
+LEARNING_LOG_VIEW = "learning_log"
+REFLECTION_MENU = "reflection_menu"  # overflow; option values "edit:<id>", "delete:<id>"
 
 # App Home buttons. Button values carry a program id where one applies.
 HOME_JOIN = "home_join"
@@ -199,3 +212,21 @@ HOME_CHECKIN_TIME = "home_checkin_time"  # minutes after midnight, or "program"
 PROGRAM_CHECKIN_DAYS = InputId("program_checkin_days", "checkin_days")
 PROGRAM_CHECKIN_TIME = InputId("program_checkin_time", "checkin_time")
 PROGRAM_REMINDERS = InputId("program_reminders", "reminders_per_period")
+
+# --- Success stories (issue 11) -----------------------------------------------------
+HOME_STORY = "home_story"  # Home button: opens the story modal
+STORY_WRITE = "story_write"  # a DM button (invitation, round end): value is a pair id
+STORY_VIEW = "story"
+STORY_SAVED_VIEW = "story_saved"
+STORY_PAIR = InputId("story_pair", "pair")  # static select of pair ids, when several
+STORY_TITLE = InputId("story_title", "title")
+STORY_TEXT = InputId("story_text", "what_changed")
+STORY_SKILLS = InputId("story_skills", "skills")
+STORY_CREDIT = InputId("story_credit", "credit")  # radio: "named" or "anonymous"
+# Buttons whose value is "<story id>:<version>": a click on an older version is refused.
+STORY_APPROVE = "story_approve"  # the partner's
+STORY_DECLINE = "story_decline"
+STORY_ADMIN_APPROVE = "story_admin_approve"
+STORY_ADMIN_DECLINE = "story_admin_decline"
+STORY_EDIT = "story_edit"  # the author's: reopens the modal; a save restarts approval
+STORY_WITHDRAW = "story_withdraw"  # either partner's, before or after posting
