@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
+from bot.services.celebrations import sweep_digest, sweep_milestones
 from bot.services.checkins import (
     plan_unplanned_pairs,
     sweep_checkin_reminders,
@@ -118,6 +119,17 @@ async def _risk_digest(runtime: Runtime, now: datetime) -> int:
     )
 
 
+# --- Milestones and the monthly digest (issue 11 point 5) ---------------------------
+
+
+async def _milestones(runtime: Runtime, now: datetime) -> int:
+    return await sweep_milestones(runtime.sessions, now=now)
+
+
+async def _digest(runtime: Runtime, now: datetime) -> int:
+    return await sweep_digest(runtime.sessions, now=now)
+
+
 DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
@@ -125,6 +137,9 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("refresh-profiles", _refresh_profiles),
     # Round ends first: a round due when the last one ends pairs the people it freed.
     ("round-ends", _round_ends),
+    # After round ends, so a round's completion is celebrated in the tick that ends it.
+    ("milestones", _milestones),
+    ("digest", _digest),
     ("automatic-rounds", _automatic_rounds),
     ("consent", _consent),
     ("fit-checks", _fit_checks),

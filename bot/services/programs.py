@@ -72,6 +72,10 @@ def program_settings(program: ProgramRow) -> ProgramSettings:
         checkin_days=program.checkin_days,
         checkin_minute=program.checkin_minute,
         reminders_per_period=program.reminders_per_period,
+        celebrates_milestones=program.celebrates_milestones,
+        milestone_meetings=program.milestone_meetings,
+        posts_digest=program.posts_digest,
+        timezone=program.timezone,
     )
 
 
@@ -194,6 +198,11 @@ def _apply(program: ProgramRow, settings: ProgramSettings, *, now: datetime) -> 
     program.checkin_days = settings.checkin_days
     program.checkin_minute = settings.checkin_minute
     program.reminders_per_period = settings.reminders_per_period
+    # Turning milestones on later posts no old ones: the sweep marked those as it went.
+    program.celebrates_milestones = settings.celebrates_milestones
+    program.milestone_meetings = settings.milestone_meetings
+    program.posts_digest = settings.posts_digest
+    program.timezone = settings.timezone
     program.updated_at = now
 
 

@@ -15,19 +15,23 @@ from datetime import date
 
 from bot.domain import WEEKDAY_NAMES, MatchPriority
 from bot.matching.model import WEIGHT_NAMES
+from bot.matching.overlap import get_zone
 from bot.slack import ids
 from bot.slack.forms import FormErrors, _free_text, _raw_text, _selected, _selected_many
 from bot.slack.views.checkin_settings import CHECKIN_TIME_CHOICES, REMINDER_CHOICES
 from bot.slack.views.models import ProgramSettings
 from bot.slack.views.programs import (
     CADENCE_CHOICES,
+    COMMON_ZONES,
     CONSENT_HOURS_RANGE,
+    MILESTONE_MEETINGS_RANGE,
     NAME_MAX,
     OBJECTIVES_MAX,
     OVERLAP_HOURS_RANGE,
     ROUND_WEEK_CHOICES,
     SHARED_SKILLS_RANGE,
     STAGE_GAP_CHOICES,
+    TIMEZONE_MAX,
     WEIGHT_MAX,
 )
 
@@ -35,6 +39,7 @@ METADATA_MAX = 3000
 _INT = re.compile(r"[0-9]{1,6}")
 _DECIMAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,3})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
 _CHANNEL = re.compile(r"[CG][A-Z0-9]{2,31}")  # a public or private channel id
 
 WEIGHT_FIELDS: dict[str, ids.InputId] = {
@@ -177,6 +182,30 @@ def _read_checkin_days(values: object, errors: FormErrors) -> int | None:
     return sum(1 << int(day) for day in set(picked))
 
 
+def _read_timezone(values: object, errors: FormErrors) -> str | None:
+    """The program's zone: the typed name (it wins) or the pick; None when neither.
+
+    A typed name must be an IANA zone this machine knows (zoneinfo), as written:
+    Slack's users.info gives zones in that spelling, so the digest's local time is
+    the one members see.
+    """
+    typed = _raw_text(values, ids.PROGRAM_TIMEZONE_TYPED).strip()
+    if typed:
+        if len(typed) > TIMEZONE_MAX or not _ZONE_NAME.fullmatch(typed) or get_zone(typed) is None:
+            errors[ids.PROGRAM_TIMEZONE_TYPED.block_id] = (
+                "That's not a time zone we know. Try a name like Europe/Berlin."
+            )
+            return None
+        return typed
+    picked = _selected(values, ids.PROGRAM_TIMEZONE)
+    if picked is None:
+        return None
+    if picked not in COMMON_ZONES:
+        errors[ids.PROGRAM_TIMEZONE.block_id] = "Pick a time zone from the list."
+        return None
+    return picked
+
+
 def parse_program_form(
     values: object,
     *,
@@ -295,8 +324,21 @@ def parse_program_form(
         errors=errors,
     )
 
+    posts = set(_selected_many(values, ids.PROGRAM_CHANNEL_POSTS) or [])
+    milestone_meetings = _read_number(
+        values,
+        ids.PROGRAM_MILESTONE_MEETINGS,
+        low=MILESTONE_MEETINGS_RANGE[0],
+        high=MILESTONE_MEETINGS_RANGE[1],
+        decimal=False,
+        what="how many meetings make a milestone",
+        errors=errors,
+    )
+    timezone = _read_timezone(values, errors)
+
     if (
         errors
+        or milestone_meetings is None
         or checkin_days is None
         or checkin_minute is None
         or reminders is None
@@ -329,4 +371,8 @@ def parse_program_form(
         checkin_days=checkin_days,
         checkin_minute=checkin_minute,
         reminders_per_period=reminders,
+        celebrates_milestones=ids.PROGRAM_POST_MILESTONES in posts,
+        milestone_meetings=int(milestone_meetings),
+        posts_digest=ids.PROGRAM_POST_DIGEST in posts,
+        timezone=timezone,
     )

@@ -230,3 +230,13 @@ STORY_ADMIN_APPROVE = "story_admin_approve"
 STORY_ADMIN_DECLINE = "story_admin_decline"
 STORY_EDIT = "story_edit"  # the author's: reopens the modal; a save restarts approval
 STORY_WITHDRAW = "story_withdraw"  # either partner's, before or after posting
+
+# --- Milestones and the monthly digest (issue 11, point 5) --------------------------
+# The program form's channel-post settings: checkboxes (milestones, digest), the
+# milestone's meeting count, and the program's zone (a common one, or typed).
+PROGRAM_CHANNEL_POSTS = InputId("program_channel_posts", "channel_posts")
+PROGRAM_POST_MILESTONES = "celebrates_milestones"  # PROGRAM_CHANNEL_POSTS option values
+PROGRAM_POST_DIGEST = "posts_digest"
+PROGRAM_MILESTONE_MEETINGS = InputId("program_milestone_meetings", "milestone_meetings")
+PROGRAM_TIMEZONE = InputId("program_timezone", "timezone")  # static select
+PROGRAM_TIMEZONE_TYPED = InputId("program_timezone_typed", "timezone_typed")

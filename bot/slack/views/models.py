@@ -173,6 +173,12 @@ class ProgramSettings:
     checkin_days: int = ALL_WEEKDAYS_MASK
     checkin_minute: int = CHECKIN_MINUTE_DEFAULT
     reminders_per_period: int = REMINDERS_PER_PERIOD_DEFAULT
+    # Channel posts (issue 11): a shout-out at `milestone_meetings` meetings and at a
+    # completed round, a monthly digest; `timezone` None: where most members are.
+    celebrates_milestones: bool = True
+    milestone_meetings: int = 5
+    posts_digest: bool = True
+    timezone: str | None = None
 
     @property
     def weight_map(self) -> dict[str, float]:

@@ -54,6 +54,42 @@ STAGE_GAP_CHOICES = (1, 2, 3, 4)
 SHARED_SKILLS_RANGE = (0, 10)
 OVERLAP_HOURS_RANGE = (0, 8)
 CONSENT_HOURS_RANGE = (1, 720)  # programs.consent_hours
+MILESTONE_MEETINGS_RANGE = (1, 100)  # programs.milestone_meetings
+TIMEZONE_MAX = 64  # programs.timezone is String(64)
+# The program zone's picks; any other IANA zone can be typed (static selects hold 100).
+COMMON_ZONES: tuple[str, ...] = (
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Toronto",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "Africa/Lagos",
+    "Africa/Johannesburg",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+)
 PROGRAMS_LISTED_MAX = 80  # a modal holds 100 blocks; each program takes one
 TITLE = "Programs"
 
@@ -233,6 +269,76 @@ def _checkin_blocks(settings: ProgramSettings) -> list[Block]:
     ]
 
 
+_CHANNEL_POSTS: tuple[tuple[str, str, str], ...] = (
+    (
+        ids.PROGRAM_POST_MILESTONES,
+        "Celebrate milestones in the channel",
+        "When a pair reaches the meetings below, and when a round ends.",
+    ),
+    (
+        ids.PROGRAM_POST_DIGEST,
+        "Monthly digest in the channel",
+        "Meetings, top skills and stories, on the month's first check-in day.",
+    ),
+)
+
+
+def _channel_post_blocks(settings: ProgramSettings) -> list[Block]:
+    """Milestones, the digest and the program's zone (issue 11)."""
+    posts = [_option(value, text, description) for value, text, description in _CHANNEL_POSTS]
+    ticked = {
+        ids.PROGRAM_POST_MILESTONES: settings.celebrates_milestones,
+        ids.PROGRAM_POST_DIGEST: settings.posts_digest,
+    }
+    zones = [_option(zone, zone) for zone in COMMON_ZONES]
+    zone = settings.timezone or ""
+    picked = next((o for o in zones if o.value == zone), None)
+    return [
+        InputBlock(
+            block_id=ids.PROGRAM_CHANNEL_POSTS.block_id,
+            label="Channel posts",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=ids.PROGRAM_CHANNEL_POSTS.action_id,
+                options=posts,
+                initial_options=[o for o in posts if ticked[str(o.value)]] or None,
+            ),
+        ),
+        _number(
+            ids.PROGRAM_MILESTONE_MEETINGS,
+            "Milestone: meetings",
+            settings.milestone_meetings,
+            low=MILESTONE_MEETINGS_RANGE[0],
+            high=MILESTONE_MEETINGS_RANGE[1],
+            hint="A pair is celebrated once when they have met this many times.",
+        ),
+        InputBlock(
+            block_id=ids.PROGRAM_TIMEZONE.block_id,
+            label="Program time zone",
+            hint="When the digest goes out. Blank: where most members are.",
+            optional=True,
+            element=StaticSelectElement(
+                action_id=ids.PROGRAM_TIMEZONE.action_id,
+                options=zones,
+                initial_option=picked,
+                placeholder="Where most members are",
+            ),
+        ),
+        InputBlock(
+            block_id=ids.PROGRAM_TIMEZONE_TYPED.block_id,
+            label="Or type a time zone",
+            hint="Any IANA name; it wins over the list.",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=ids.PROGRAM_TIMEZONE_TYPED.action_id,
+                initial_value=zone if zone and picked is None else None,
+                max_length=TIMEZONE_MAX,
+                placeholder="e.g. America/Bogota",
+            ),
+        ),
+    ]
+
+
 def program_form_modal(program_id: int | None, settings: ProgramSettings) -> dict[str, Any]:
     """The form for a new program (`program_id` None, defaults in `settings`) or an edit."""
     cadences = [_option(days, label) for days, label in CADENCE_CHOICES]
@@ -392,6 +498,7 @@ def program_form_modal(program_id: int | None, settings: ProgramSettings) -> dic
             hint="When both must agree first: the proposal lapses after this.",
         ),
         *_checkin_blocks(settings),
+        *_channel_post_blocks(settings),
     ]
     view = View(
         type="modal",
