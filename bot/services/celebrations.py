@@ -314,7 +314,7 @@ async def _month_digest(
                 )
                 .group_by(MeetingRow.pair_id)
             )
-        ).tuples()
+        ).all()
     )
     # The skills the pairs were matched on (public, like the pair), counted per meeting;
     # reflection topics are private and stay out.
@@ -323,7 +323,7 @@ async def _month_digest(
         shared = await session.execute(
             select(PairRow.id, PairRow.shared_skills).where(PairRow.id.in_(list(met)))
         )
-        for pair_id, names in shared.tuples():
+        for pair_id, names in shared.all():
             for name in set(names or []):
                 if isinstance(name, str) and name.strip():
                     skills[name.strip()] += met[pair_id]
