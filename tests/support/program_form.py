@@ -72,3 +72,11 @@ def set_checkin_days(values: dict[str, dict[str, JSON]], *days: str) -> None:
     values[field.block_id][field.action_id]["selected_options"] = [
         {"text": {"type": "plain_text", "text": day}, "value": day} for day in days
     ]
+
+
+def set_channel_posts(values: dict[str, dict[str, JSON]], *posts: str) -> None:
+    """Tick these channel posts (ids.PROGRAM_POST_*) and untick the others."""
+    field = ids.PROGRAM_CHANNEL_POSTS
+    values[field.block_id][field.action_id]["selected_options"] = [
+        {"text": {"type": "plain_text", "text": post}, "value": post} for post in posts
+    ]

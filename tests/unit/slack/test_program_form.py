@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.slack.views.programs import program_form_modal, program_list_modal
 from tests.support.program_form import (
     prefilled_values,
     set_channel,
+    set_channel_posts,
     set_date,
     set_option,
     set_rules,
@@ -293,3 +295,59 @@ def test_a_start_date_not_from_the_calendar_is_an_inline_error(typed: str) -> No
 
 def test_names_match_ignoring_case_and_spacing() -> None:
     assert name_key("  AI   Pilot ") == "ai pilot"
+
+
+# --- channel posts and the program's zone (issue 11) -------------------------------
+
+
+def test_channel_posts_default_on_and_read_back_with_milestone_and_zone() -> None:
+    new = prefilled_values(program_form_modal(None, ProgramSettings(name="")))
+    set_text(new, ids.PROGRAM_NAME, "Pilot")
+    parsed = parse_program_form(new, taken_names=[], today=TODAY)
+    assert isinstance(parsed, ProgramSettings)
+    assert (parsed.celebrates_milestones, parsed.posts_digest) == (True, True)
+    assert (parsed.milestone_meetings, parsed.timezone) == (5, None)
+    # A common zone is preselected; any other known zone is prefilled as typed.
+    for zone in ("Europe/Berlin", "America/Argentina/Cordoba"):
+        settings = replace(PILOT, celebrates_milestones=False, milestone_meetings=12,
+                           posts_digest=False, timezone=zone)  # fmt: skip
+        assert parse_program_form(values_for(settings), taken_names=[], today=TODAY) == settings
+    values = values_for(PILOT)
+    set_channel_posts(values, ids.PROGRAM_POST_DIGEST, "spam_everyone")
+    set_text(values, ids.PROGRAM_TIMEZONE_TYPED, "  Asia/Kathmandu ")
+    set_option(values, ids.PROGRAM_TIMEZONE, "Europe/Berlin")  # the typed one wins
+    parsed = parse_program_form(values, taken_names=[], today=TODAY)
+    assert isinstance(parsed, ProgramSettings)
+    assert (parsed.celebrates_milestones, parsed.posts_digest, parsed.timezone) == (
+        False,
+        True,
+        "Asia/Kathmandu",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (ids.PROGRAM_MILESTONE_MEETINGS, "0", "Pick from 1 to 100."),
+        (ids.PROGRAM_MILESTONE_MEETINGS, "101", "Pick from 1 to 100."),
+        (ids.PROGRAM_MILESTONE_MEETINGS, "", "Enter how many meetings make a milestone."),
+        (ids.PROGRAM_TIMEZONE_TYPED, "Mars/Olympus_Mons", None),
+        (ids.PROGRAM_TIMEZONE_TYPED, "../../etc/passwd", None),
+        (ids.PROGRAM_TIMEZONE_TYPED, "europe/berlin", None),
+        (ids.PROGRAM_TIMEZONE_TYPED, "Europe/" + "x" * 60, None),
+    ],
+)
+def test_a_milestone_outside_1_to_100_or_an_unknown_zone_is_an_inline_error(
+    field: ids.InputId, value: str, message: str | None
+) -> None:
+    errors = _errors_after(lambda v: set_text(v, field, value))
+    expected = message or "That's not a time zone we know. Try a name like Europe/Berlin."
+    assert errors == {field.block_id: expected}
+
+
+def test_a_forged_zone_pick_is_an_inline_error_and_the_form_stays_within_block_kit() -> None:
+    errors = _errors_after(lambda v: set_option(v, ids.PROGRAM_TIMEZONE, "Mars/Base"))
+    assert errors == {ids.PROGRAM_TIMEZONE.block_id: "Pick a time zone from the list."}
+    view = program_form_modal(7, PILOT)
+    assert len(view["blocks"]) <= 100
+    check_modal(view, callback_id=ids.PROGRAM_EDIT_VIEW)
