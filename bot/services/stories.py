@@ -810,24 +810,27 @@ async def sweep_story_invites(sessions: Sessions, *, now: datetime) -> int:
     once, to share a story (each partner in their working hours)."""
     mine, theirs = aliased(ReflectionRow), aliased(ReflectionRow)
     async with sessions() as session, session.begin():
+        due = (
+            select(PairRow.id)
+            .join(mine, (mine.pair_id == PairRow.id) & (mine.author_id == PairRow.mentor_id))
+            .join(
+                theirs,
+                (theirs.pair_id == PairRow.id)
+                & (theirs.author_id == PairRow.mentee_id)
+                & (theirs.met_on == mine.met_on),
+            )
+            .where(
+                PairRow.story_invited_at.is_(None),
+                mine.rating == 5,
+                theirs.rating == 5,
+                mine.met_on.is_not(None),
+            )
+        )
         pairs = list(
             await session.scalars(
                 select(PairRow)
-                .join(mine, (mine.pair_id == PairRow.id) & (mine.author_id == PairRow.mentor_id))
-                .join(
-                    theirs,
-                    (theirs.pair_id == PairRow.id)
-                    & (theirs.author_id == PairRow.mentee_id)
-                    & (theirs.met_on == mine.met_on),
-                )
-                .where(
-                    PairRow.story_invited_at.is_(None),
-                    mine.rating == 5,
-                    theirs.rating == 5,
-                    mine.met_on.is_not(None),
-                )
-                .distinct()
-                .with_for_update(of=PairRow, skip_locked=True)
+                .where(PairRow.id.in_(due), PairRow.story_invited_at.is_(None))
+                .with_for_update(skip_locked=True)
             )
         )
         for pair in pairs:
