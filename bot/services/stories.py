@@ -567,9 +567,12 @@ async def admin_answer_story(
             return AnswerResult(AnswerOutcome.ALREADY if same else AnswerOutcome.CLOSED)
         decided = admin_answered_message(approved=approve, admin_user_id=user_id)
         # The other admins' requests show who decided; the clicker's is updated in place.
-        await _retire_requests(
-            session, story, decided, now=now, keep=[ask_key(row.id, row.version, user_id)]
-        )
+        # Only the other admins' requests: the partner's and the author's DMs keep their
+        # Withdraw buttons.
+        keep = [ask_key(row.id, row.version, user_id), waiting_key(row.id, row.version)]
+        if story.partner is not None:
+            keep.append(ask_key(row.id, row.version, story.partner.slack_user_id))
+        await _retire_requests(session, story, decided, now=now, keep=keep)
         if not approve:
             await _decline(session, story, by=user_id, now=now)
             return AnswerResult(AnswerOutcome.DECLINED, row.version)

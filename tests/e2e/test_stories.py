@@ -4,15 +4,17 @@ admin when the program asks), posted once to the channel, withdrawn with chat.de
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.tables import PairRow, ProgramRow, ReflectionRow, StoryRow
+from bot.db.tables import PairRow, PersonRow, ProgramRow, ReflectionRow, StoryRow
 from bot.domain import PairStatus, StoryStatus
 from bot.jobs import tick
+from bot.services.erasure import erase_person
 from bot.services.stories import ask_key
 from bot.slack import ids
 from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, open_modal
@@ -330,3 +332,28 @@ async def test_someone_without_a_pair_gets_a_notice(world: World) -> None:
     await app.fake.await_until(lambda: "Stories are about a pairing" in json.dumps(
         app.fake.last_view_for(MENTOR) or {}))  # fmt: skip
     assert ask_key(1, 1, LEADER) == f"story:1:v1:ask:{LEADER}"
+
+
+async def test_erasing_a_partner_removes_their_posted_story_from_the_channel(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = world.app
+    caplog.set_level(logging.DEBUG, logger="bot")
+    await world.pair(MENTOR, LEADER, status=PairStatus.ACTIVE)
+    await write(world, text="A private-ish detail worth a shout-out.")
+    [ask] = with_button(app, LEADER, ids.STORY_APPROVE)
+    await click(app, ids.STORY_APPROVE, LEADER, ask)
+    await settle(app)
+    [post] = posts(app)
+    async with app.sessions() as session, session.begin():
+        person = await session.get(PersonRow, world.person_id(LEADER))
+        assert person is not None
+        await erase_person(session, person, now=app.clock.now())
+    await settle(app)
+    assert app.fake.message(CHANNEL, post["ts"]) is None
+    async with app.sessions() as session:
+        assert list(await session.scalars(select(StoryRow))) == []
+    # The app's logs carry ids and counts, never the story's words.
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
+    assert any("story 1" in line for line in ours)
+    assert not any("private-ish" in line or "Dashboards" in line for line in ours)
