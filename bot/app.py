@@ -30,6 +30,7 @@ from bot.slack.listeners import (
     reflections,
     roster,
     skills,
+    stories,  # success stories (issue 11)
     workspace,
 )
 from bot.slack.listeners import checkin_settings as checkin_settings_listeners  # issue 10
@@ -103,6 +104,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     enrollment.register(app, runtime, router)
     participation.register(app, runtime, router)
     reflections.register(app, runtime, router)
+    stories.register(app, runtime, router)  # success stories (issue 11)
     skills.register(app, runtime, router)
     home.register(app, runtime)
     workspace.register(app, runtime)

@@ -95,6 +95,7 @@ RECIPIENT_ERRORS = frozenset(
         "restricted_action", "restricted_action_read_only_channel",
         "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel",
         "message_not_found", "cant_update_message", "edit_window_closed",
+        "cant_delete_message", "compliance_exports_prevent_deletion",
     }
 )  # fmt: skip
 # Slack rejects the request as written: resending the same payload cannot succeed (a bug

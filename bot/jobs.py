@@ -32,6 +32,7 @@ from bot.services.participation import resume_due_pauses
 from bot.services.profiles import refresh_unsynced_profiles
 from bot.services.rounds import list_due_automatic_programs, run_automatic_round
 from bot.services.stalled import sweep_risk_digest, sweep_stalled_pairs
+from bot.services.stories import sweep_story_invites, sweep_story_removals
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,20 @@ async def _stalled_pairs(runtime: Runtime, now: datetime) -> int:
     return await sweep_stalled_pairs(runtime.sessions, now=now)
 
 
+# --- Success stories (issue 11) -------------------------------------------------------
+
+
+async def _story_invites(runtime: Runtime, now: datetime) -> int:
+    return await sweep_story_invites(runtime.sessions, now=now)
+
+
+async def _story_removals(runtime: Runtime, now: datetime) -> int:
+    return await sweep_story_removals(
+        runtime.sessions, runtime.client, now=now,
+        configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS,
+    )  # fmt: skip
+
+
 async def _risk_digest(runtime: Runtime, now: datetime) -> int:
     return await sweep_risk_digest(
         runtime.sessions, now=now, configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS
@@ -149,6 +164,8 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     # Stalled pairs before the digest, so it lists this tick's newly at-risk pairs too.
     ("stalled-pairs", _stalled_pairs),
     ("risk-digest", _risk_digest),
+    ("story-invites", _story_invites),
+    ("story-removals", _story_removals),
 ]
 
 

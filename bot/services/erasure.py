@@ -28,6 +28,7 @@ from bot.db.tables import (
     StoryRow,
 )
 from bot.domain import DeliveryStatus
+from bot.services.stories import enqueue_pair_story_removals
 from bot.slack.text import escape
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,9 @@ async def erase_person(session: AsyncSession, person: PersonRow, *, now: datetim
             .where(PairRow.id.in_(pair_ids))
             .values(reasons=[], shared_skills=[], conversation_id=None, decline_reason=None)
         )
-        # A story about the pair needs both partners' consent; one has withdrawn it.
+        # A story about the pair needs both partners' consent; one has withdrawn it. A
+        # posted one leaves the channel first (chat.delete queued before the row goes).
+        await enqueue_pair_story_removals(session, pair_ids=pair_ids, now=now)
         await session.execute(delete(StoryRow).where(StoryRow.pair_id.in_(pair_ids)))
     # Their check-ins go (when they were asked, what they answered); the pair's meetings
     # stay as counts, no longer saying who recorded them (the foreign key nulls that).

@@ -230,6 +230,7 @@ STORY_ADMIN_APPROVE = "story_admin_approve"
 STORY_ADMIN_DECLINE = "story_admin_decline"
 STORY_EDIT = "story_edit"  # the author's: reopens the modal; a save restarts approval
 STORY_WITHDRAW = "story_withdraw"  # either partner's, before or after posting
+ADMIN_ACTIONS = ADMIN_ACTIONS | {STORY_ADMIN_APPROVE, STORY_ADMIN_DECLINE}
 
 # --- Milestones and the monthly digest (issue 11, point 5) --------------------------
 # The program form's channel-post settings: checkboxes (milestones, digest), the

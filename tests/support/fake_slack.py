@@ -255,6 +255,9 @@ class FakeSlack:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            # Success stories (issue 11): a withdrawn shout-out is deleted; where it is.
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             # Program channels (issue 9): join a public one, read whether the bot is in one.
@@ -964,6 +967,29 @@ class FakeSlack:
         msg.clear()
         msg.update(updated, edited={"user": BOT_USER_ID, "ts": self._next_ts()})
         return {"channel": conv.id, "ts": ts, "text": msg["text"], "message": copy.deepcopy(msg)}
+
+    def _chat_delete(self, params: JSON) -> JSON:
+        """As Slack: a bot deletes its own messages; others give cant_delete_message."""
+        channel = _str(params, "channel")
+        if not channel or channel[0] in "UW":
+            raise SlackError("channel_not_found")
+        conv = self._lookup(channel)
+        ts = _str(params, "ts")
+        msg = next((m for m in conv.messages if m["ts"] == ts), None)
+        if msg is None:
+            raise SlackError("message_not_found")
+        if msg.get("bot_id") != BOT_ID:
+            raise SlackError("cant_delete_message")
+        conv.messages.remove(msg)
+        return {"channel": conv.id, "ts": ts}
+
+    def _chat_get_permalink(self, params: JSON) -> JSON:
+        conv = self._lookup(_str(params, "channel"))
+        ts = _str(params, "message_ts") or ""
+        if not any(m["ts"] == ts for m in conv.messages):
+            raise SlackError("message_not_found")
+        link = f"https://fake.slack.com/archives/{conv.id}/p{ts.replace('.', '')}"
+        return {"channel": conv.id, "permalink": link}
 
     def _conversations_open(self, params: JSON) -> JSON:
         raw = params.get("users") or ""

@@ -95,6 +95,7 @@ def closing_prompt_message(
                         "action_id": ids.HOME_REFLECT,
                         "text": {"type": "plain_text", "text": "Write a reflection"},
                     },
+                    button(ids.STORY_WRITE, "Share a success story", pair_id),
                 ],
             },
         ],
