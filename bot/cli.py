@@ -131,6 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+# Libraries whose DEBUG lines are wire transcripts (request bodies, SQL parameters):
+# they would carry reflection and story text into the logs, so they stay above DEBUG.
+WIRE_TRANSCRIPT_LEVELS = {
+    "slack_sdk.web": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "sqlalchemy.engine": logging.WARNING,
+}
+
+
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if level != "DEBUG":
@@ -139,6 +148,8 @@ def _configure_logging(level: str) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     # Bolt logs the whole body of a request with a bad signature: user text, at any level.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+    for name, floor in WIRE_TRANSCRIPT_LEVELS.items():
+        logging.getLogger(name).setLevel(floor)
 
 
 def _upgrade(settings: Settings) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions, reading
@@ -24,7 +24,13 @@ from bot.db.people import (
     list_person_skills,
 )
 from bot.db.programs import list_next_round_dates, list_open_programs_with_counts
-from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow, ProgramRow
+from bot.db.tables import (
+    MembershipRow,
+    OutgoingMessageRow,
+    PersonRow,
+    ProgramRow,
+    ReflectionRow,
+)
 from bot.delivery import enqueue_message
 from bot.domain import (
     CareerStage,
@@ -58,8 +64,8 @@ async def get_personal_status(
 ) -> PersonalStatus | None:
     """The person's profile and programs as they should see them; None if unknown.
 
-    Three queries however many programs, partners and meetings: it answers every
-    `/mentor status` and renders every Home tab. With `today`, a fourth says when each
+    Four queries however many programs, partners and meetings: it answers every
+    `/mentor status` and renders every Home tab. With `today`, a fifth says when each
     program's next round starts.
     """
     async with reading(sessions) as session:
@@ -67,6 +73,11 @@ async def get_personal_status(
         if person is None:
             return None
         skills = await list_person_skills(session, person.id)
+        reflections = await session.scalar(
+            select(func.count())
+            .select_from(ReflectionRow)
+            .where(ReflectionRow.author_id == person.id)
+        )
         partners = await list_partners_and_meetings(session, person.id) if memberships else []
         next_rounds: dict[int, date | None] = {}
         if today is not None and memberships:
@@ -90,6 +101,7 @@ async def get_personal_status(
         is_active=person.is_active,
         checkin_weekday=person.checkin_weekday,
         checkin_minute=person.checkin_minute,
+        reflections=int(reflections or 0),
     )
 
 

@@ -605,6 +605,11 @@ class FakeSlack:
         with self._lock:
             return [copy.deepcopy(self._views[v]) for v in self._stacks.get(user_id, [])]
 
+    def view_owner(self, view_id: str) -> str | None:
+        """The user a modal was opened or pushed for (Slack knows; tests ask)."""
+        with self._lock:
+            return self._view_users.get(view_id)
+
     def home_view(self, user_id: str) -> JSON | None:
         with self._lock:
             found = self._home_views.get(user_id)

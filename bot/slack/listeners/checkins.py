@@ -31,6 +31,7 @@ from bot.services.checkin_answers import (
 )
 from bot.slack import ids
 from bot.slack.listeners.consent import show_in_place, tell_closed
+from bot.slack.listeners.reflections import build_reflection_view
 from bot.slack.modals import open_then_fill
 from bot.slack.text import HiddenCharacter, has_visible, read_text
 from bot.slack.views.checkins import (
@@ -41,7 +42,6 @@ from bot.slack.views.checkins import (
     checkin_help_sent_modal,
     checkin_notice_modal,
 )
-from bot.slack.views.reflection import reflection_modal
 
 _ID = re.compile(r"[0-9]{1,18}")
 _BLOCK_ID = re.compile(r"checkin_([0-9]{1,18})")  # the builder's actions block per check-in
@@ -198,10 +198,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
             if target is None:
                 return checkin_notice_modal(CHECKIN_NOT_YOURS)
-            return reflection_modal(
-                program_id=target.program_id, partner_names=target.partner_names,
-                pair_id=target.pair_id,
-            )  # fmt: skip
+            return await build_reflection_view(
+                runtime, team_id=team_id, user_id=user_id, pair_id=target.pair_id
+            )
 
         # The trigger_id is spent at once; the database is read after (3 s, single use).
         await open_then_fill(client, trigger_id=body["trigger_id"], title="Reflection", build=build)

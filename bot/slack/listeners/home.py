@@ -12,8 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime import Runtime
 from bot.services.participation import get_personal_status
 from bot.services.programs import list_admin_overview
+from bot.services.reflections import get_learning_log, list_reflection_stats
 from bot.services.stalled import list_pairs_at_risk
 from bot.slack.views.home import home_view
+from bot.slack.views.reflection import HOME_LOG_ENTRIES
 from bot.slack.views.stalled import HOME_AT_RISK_MAX
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,18 @@ async def _render_and_publish(
         if is_admin
         else ([], 0)
     )
+    # The person's own reflections: this Home is published to them alone.
+    log = (
+        await get_learning_log(
+            runtime.sessions, team_id=team_id, user_id=user_id, limit=HOME_LOG_ENTRIES
+        )
+        if status is not None and status.current
+        else None
+    )
+    stats = await list_reflection_stats(runtime.sessions, team_id=team_id) if is_admin else {}
     view = home_view(
         status, is_admin=is_admin, programs=programs, at_risk=at_risk,
-        at_risk_total=at_risk_total, now=now,
+        at_risk_total=at_risk_total, now=now, learning_log=log, reflection_stats=stats,
     )  # fmt: skip
     try:
         await client.views_publish(user_id=user_id, view=view)

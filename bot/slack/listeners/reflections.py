@@ -1,39 +1,101 @@
-"""`/mentor reflect` and "Log a reflection": a private note after a conversation."""
+"""`/mentor reflect`, "Log a reflection" and the learning log: private notes.
+
+Only the author ever sees a reflection: every view here goes to them alone (their
+modal, their Home). Edits and deletes name a reflection id (untrusted); the service
+finds it only among the clicker's own.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
-from bot.services.reflections import get_reflection_context, record_reflection
+from bot.services.reflections import (
+    Gone,
+    delete_reflection,
+    get_learning_log,
+    get_reflection_context,
+    record_reflection,
+    update_reflection,
+)
 from bot.slack import ids
-from bot.slack.forms import parse_reflection, parse_view_metadata
+from bot.slack.forms import parse_reflection, parse_reflection_metadata
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
+from bot.slack.listeners.home import publish_home
+from bot.slack.listeners.stories import build_story_modal
 from bot.slack.modals import open_then_fill
 from bot.slack.views.help import Subcommand
-from bot.slack.views.reflection import reflection_modal, reflection_saved_modal
+from bot.slack.views.reflection import (
+    LOG_VIEW_MAX,
+    REFLECTION_GONE,
+    TITLE,
+    learning_log_modal,
+    reflection_modal,
+    reflection_saved_modal,
+)
 from bot.slack.views.status import not_enrolled_message, notice_modal
 
 NOT_ENROLLED = "Reflections are for program members — join with `/mentor join` first."
+_MENU_VALUE = re.compile(r"(edit|delete):([0-9]{1,18})")
+
+
+def _gone_modal() -> dict[str, Any]:
+    text = {"type": "section", "text": {"type": "mrkdwn", "text": REFLECTION_GONE}}
+    return notice_modal({"blocks": [text]}, title=TITLE)
+
+
+async def build_reflection_view(
+    runtime: Runtime,
+    *,
+    team_id: str,
+    user_id: str,
+    pair_id: int | None = None,
+    reflection_id: int | None = None,
+) -> dict[str, Any]:
+    """The reflection modal for this person (the pair fixed when given and theirs; their
+    own reflection prefilled for an edit), or a notice saying why not."""
+    context = await get_reflection_context(
+        runtime.sessions, team_id=team_id, user_id=user_id, now=runtime.clock.now(),
+        pair_id=pair_id, reflection_id=reflection_id,
+    )  # fmt: skip
+    if context is None:
+        return notice_modal(not_enrolled_message(), title=TITLE)
+    if isinstance(context, Gone):
+        return _gone_modal()
+    return reflection_modal(context)
 
 
 async def open_reflection(
-    runtime: Runtime, client: AsyncWebClient, *, trigger_id: str, team_id: str, user_id: str
+    runtime: Runtime,
+    client: AsyncWebClient,
+    *,
+    trigger_id: str,
+    team_id: str,
+    user_id: str,
+    reflection_id: int | None = None,
 ) -> None:
     async def build() -> dict[str, Any]:
-        found = await get_reflection_context(runtime.sessions, team_id=team_id, user_id=user_id)
-        if found is None:
-            return notice_modal(not_enrolled_message(), title="Reflection")
-        program_id, partners = found
-        return reflection_modal(program_id=program_id, partner_names=partners)
+        return await build_reflection_view(
+            runtime, team_id=team_id, user_id=user_id, reflection_id=reflection_id
+        )
 
-    await open_then_fill(client, trigger_id=trigger_id, title="Reflection", build=build)
+    await open_then_fill(client, trigger_id=trigger_id, title=TITLE, build=build)
+
+
+def _menu_choice(body: dict[str, Any]) -> tuple[str, int] | None:
+    actions = body.get("actions") or [{}]
+    value = ((actions[0] or {}).get("selected_option") or {}).get("value")
+    match = _MENU_VALUE.fullmatch(value) if isinstance(value, str) else None
+    return (match.group(1), int(match.group(2))) if match else None
 
 
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
+    sessions = runtime.sessions
+
     async def handle_reflect(request: CommandRequest) -> None:
         await request.ack()
         await open_reflection(
@@ -58,28 +120,112 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
 
     @app.view(ids.REFLECT_VIEW)
     async def handle_reflection_submit(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        form = parse_reflection(view["state"]["values"])
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        metadata = parse_reflection_metadata(view.get("private_metadata"))
+        now = runtime.clock.now()
+        context = await get_reflection_context(
+            sessions, team_id=team_id, user_id=user_id, now=now,
+            pair_id=metadata.pair_id, reflection_id=metadata.reflection_id,
+        )  # fmt: skip
+        if context is None:
+            await ack(response_action="errors", errors={ids.REFLECT_LEARNED.block_id: NOT_ENROLLED})
+            return
+        if isinstance(context, Gone):
+            await ack(response_action="update", view=_gone_modal())
+            return
+        form = parse_reflection(view["state"]["values"], context)
         if isinstance(form, dict):
             await ack(response_action="errors", errors=form)
             return
-        metadata = parse_view_metadata(view.get("private_metadata"))
-        total = (
-            await record_reflection(
-                runtime.sessions,
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
-                program_id=metadata.program_id,
-                form=form,
-                now=runtime.clock.now(),
+        if metadata.reflection_id is not None:
+            saved = await update_reflection(
+                sessions, team_id=team_id, user_id=user_id,
+                reflection_id=metadata.reflection_id, form=form, now=now,
+            )  # fmt: skip
+        else:
+            recorded = await record_reflection(
+                sessions, team_id=team_id, user_id=user_id, form=form, now=now,
                 once_key=f"view:{view['id']}",
-                pair_id=metadata.pair_id,
-            )
-            if metadata
-            else None
-        )
-        if total is None:
-            await ack(response_action="errors", errors={ids.REFLECT_LEARNED.block_id: NOT_ENROLLED})
+            )  # fmt: skip
+            if recorded is None:
+                await ack(
+                    response_action="errors", errors={ids.REFLECT_LEARNED.block_id: NOT_ENROLLED}
+                )
+                return
+            saved = recorded
+        if isinstance(saved, Gone):
+            await ack(response_action="update", view=_gone_modal())
             return
-        await ack(response_action="update", view=reflection_saved_modal(total=total))
+        if form.share:
+            story = await build_story_modal(
+                runtime, team_id=team_id, user_id=user_id, pair_id=form.pair_id,
+                reflection_id=saved.reflection_id,
+            )  # fmt: skip
+            await ack(response_action="update", view=story)
+        else:
+            edited = metadata.reflection_id is not None
+            await ack(
+                response_action="update",
+                view=reflection_saved_modal(total=saved.total, edited=edited),
+            )
+        async with runtime.after_ack:
+            await publish_home(runtime, client, team_id=team_id, user_id=user_id)
+
+    @app.action(ids.HOME_LEARNING_LOG)
+    async def handle_learning_log(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+
+        async def build() -> dict[str, Any]:
+            log = await get_learning_log(
+                sessions, team_id=team_id, user_id=user_id, limit=LOG_VIEW_MAX
+            )
+            return learning_log_modal(log)
+
+        await open_then_fill(
+            client, trigger_id=body["trigger_id"], title="Your learning log", build=build
+        )
+
+    @app.action(ids.REFLECTION_MENU)
+    async def handle_reflection_menu(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        choice = _menu_choice(body)
+        if choice is None:
+            return
+        kind, reflection_id = choice
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        container = body.get("view") or {}
+        in_modal = container.get("type") == "modal"
+        if kind == "edit":
+            if in_modal:  # on top of the log: closing the edit shows the log again
+                view = await build_reflection_view(
+                    runtime, team_id=team_id, user_id=user_id, reflection_id=reflection_id
+                )
+                await client.views_push(trigger_id=body["trigger_id"], view=view)
+            else:
+                await open_reflection(
+                    runtime, client, trigger_id=body["trigger_id"],
+                    team_id=team_id, user_id=user_id, reflection_id=reflection_id,
+                )  # fmt: skip
+            return
+        deleted = await delete_reflection(
+            sessions, team_id=team_id, user_id=user_id, reflection_id=reflection_id
+        )
+        if not deleted:
+            gone = _gone_modal()
+            if in_modal:
+                await client.views_push(trigger_id=body["trigger_id"], view=gone)
+            else:
+                await client.views_open(trigger_id=body["trigger_id"], view=gone)
+        elif in_modal:
+            log = await get_learning_log(
+                sessions, team_id=team_id, user_id=user_id, limit=LOG_VIEW_MAX
+            )
+            await client.views_update(view_id=container["id"], view=learning_log_modal(log))
+        await publish_home(runtime, client, team_id=team_id, user_id=user_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain import MembershipStatus, RoundStatus
+from bot.learning_log import LearningLog, ReflectionStats
 from bot.risk import AtRiskPair
 from bot.slack import ids
 from bot.slack.text import escape, plural, slack_date, truncate_mrkdwn
@@ -28,13 +29,14 @@ from bot.slack.views.checkin_settings import checkin_settings_blocks
 from bot.slack.views.enrollment import ROLE_LABELS
 from bot.slack.views.models import MembershipSummary, PersonalStatus, ProgramSummary
 from bot.slack.views.programs import cadence_label
+from bot.slack.views.reflection import learning_log_home_blocks
 from bot.slack.views.stalled import HOME_AT_RISK_MAX, at_risk_lines
 from bot.slack.views.status import PAUSE_CHOICES, membership_lines
 
-# A Home tab holds 100 blocks: the profile takes ~4, each membership 3, the check-in
-# settings 3, the admin part 4, each program 2 and the at-risk pairs 1.
+# A Home tab holds 100 blocks: the profile takes 2, each membership 3, the learning log
+# 7, the check-in settings 4, the admin part 3, each program 2 and the at-risk pairs 1.
 HOME_MEMBERSHIPS_MAX = 10
-HOME_PROGRAMS_MAX = 30
+HOME_PROGRAMS_MAX = 26
 _TEXT_MAX = 3000  # section text
 
 
@@ -132,7 +134,17 @@ def _calendar_date(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
-def _program_admin_text(program: ProgramSummary) -> str:
+def _reflection_stats_text(stats: ReflectionStats | None) -> str:
+    """Reflections in aggregate: a count and an average rating, never text or people."""
+    if stats is None or not stats.count:
+        return "No reflections yet"
+    line = plural(stats.count, "reflection")
+    if stats.average_rating is not None:
+        line += f" · average {stats.average_rating:.1f} of 5"
+    return line
+
+
+def _program_admin_text(program: ProgramSummary, stats: ReflectionStats | None = None) -> str:
     head = [
         f"*{escape(program.name)}*",
         "open" if program.is_open else "closed",
@@ -159,10 +171,13 @@ def _program_admin_text(program: ProgramSummary) -> str:
         plural(program.skills, "skill"),
     ]
     lines.append(" · ".join(counts))
+    lines.append(_reflection_stats_text(stats))
     return "\n".join(lines)
 
 
-def _admin_blocks(programs: Sequence[ProgramSummary]) -> list[Block]:
+def _admin_blocks(
+    programs: Sequence[ProgramSummary], stats: Mapping[int, ReflectionStats]
+) -> list[Block]:
     manage = ButtonElement(text="Manage programs", action_id=ids.HOME_MANAGE_PROGRAMS)
     blocks: list[Block] = [
         DividerBlock(),
@@ -173,7 +188,7 @@ def _admin_blocks(programs: Sequence[ProgramSummary]) -> list[Block]:
         blocks.append(_context("No programs yet — *Manage programs* sets one up."))
     for program in programs[:HOME_PROGRAMS_MAX]:
         value = str(program.id)
-        blocks.append(_section(_program_admin_text(program)))
+        blocks.append(_section(_program_admin_text(program, stats.get(program.id))))
         blocks.append(
             ActionsBlock(
                 elements=[
@@ -227,13 +242,17 @@ def home_view(
     at_risk: Sequence[AtRiskPair] = (),
     at_risk_total: int = 0,
     now: datetime | None = None,
+    learning_log: LearningLog | None = None,
+    reflection_stats: Mapping[int, ReflectionStats] | None = None,
 ) -> dict[str, Any]:
     """The Home tab for one person, for `views.publish`.
 
     Enrolled (a membership not left): profile, then each program with partner,
     next check-in, meetings and buttons. Otherwise a warm invitation to join.
     Admins also see `programs` (each with its current round, counts, "Preview next
-    round" and "Manage skills") and "Manage programs".
+    round" and "Manage skills") and "Manage programs", with each program's
+    `reflection_stats` (counts and average ratings only). `learning_log` is the
+    person's own: it is shown to them alone.
     """
     current = status.current if status else ()
     blocks: list[Block] = []
@@ -244,11 +263,14 @@ def home_view(
                 DividerBlock(),
                 *_membership_blocks(membership, is_active=status.is_active),
             ]
+        if learning_log is not None:
+            has_pair = any(m.partners for m in current)
+            blocks += [DividerBlock(), *learning_log_home_blocks(learning_log, has_pair=has_pair)]
         if status.is_active:
             blocks += _checkin_blocks(status)
     else:
         blocks += _welcome_blocks()
     if is_admin:
-        blocks += _admin_blocks(programs)
+        blocks += _admin_blocks(programs, reflection_stats or {})
         blocks += _at_risk_blocks(at_risk, total=at_risk_total, now=now)
     return View(type="home", blocks=blocks).to_dict()

@@ -93,6 +93,7 @@ class PersonalStatus:
     # Their own check-in day (0 = Monday … 4 = Friday) and minute; None: the program's.
     checkin_weekday: int | None = None
     checkin_minute: int | None = None
+    reflections: int = 0  # their own; the count is shown to them alone
 
     @property
     def current(self) -> tuple[MembershipSummary, ...]:

@@ -173,7 +173,10 @@ def status_message(status: PersonalStatus | None) -> dict[str, Any]:
     if profile:
         blocks.append(_context(profile))
     blocks.append(
-        _context("Edit your profile with `/mentor join` · take a break with `/mentor pause`")
+        _context(
+            f"Reflections: {status.reflections} (only you can see them)\n"
+            "Edit your profile with `/mentor join` · take a break with `/mentor pause`"
+        )
     )
     text = "You're in " + "; ".join(summaries) + "."
     if not status.is_active:

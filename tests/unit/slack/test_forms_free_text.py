@@ -147,7 +147,8 @@ def test_a_reflection_is_cleaned_and_keeps_its_lines() -> None:
 
 def test_an_invisible_only_reflection_needs_some_words() -> None:
     assert reflect("\u200b\u200d", " \u3164 ") == {
-        ids.REFLECT_LEARNED.block_id: "Jot down something you learned or shared."
+        ids.REFLECT_LEARNED.block_id: "Jot down something you learned, shared or will try — "
+        "or just rate it."
     }
 
 
