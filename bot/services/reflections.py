@@ -332,6 +332,17 @@ async def delete_reflection(
     return True
 
 
+async def owns_reflection(
+    sessions: Sessions, *, team_id: str, user_id: str, reflection_id: int
+) -> bool:
+    """Whether this reflection is there and the person's own."""
+    async with reading(sessions) as session:
+        person = await get_person(session, team_id, user_id)
+        return person is not None and (
+            await _get_own_reflection(session, person.id, reflection_id) is not None
+        )
+
+
 async def get_learning_log(
     sessions: Sessions, *, team_id: str, user_id: str, limit: int
 ) -> LearningLog:

@@ -74,6 +74,7 @@ REFLECT_SHARE_VALUE = "share"  # the checkbox option's value
 HOME_LEARNING_LOG = "home_learning_log"
 LEARNING_LOG_VIEW = "learning_log"
 REFLECTION_MENU = "reflection_menu"  # overflow; option values "edit:<id>", "delete:<id>"
+REFLECTION_DELETE_VIEW = "reflection_delete"  # "Delete this reflection?" before it goes
 
 # App Home buttons. Button values carry a program id where one applies.
 HOME_JOIN = "home_join"

@@ -340,7 +340,8 @@ async def test_status_query_count_does_not_grow_with_memberships_partners_meetin
     assert (len(lee.memberships), len(sam.memberships)) == (1, 3)
     assert many == one, counted.statements
     selects = [s for s in counted.statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 3, selects  # person and programs, skills, partners and meetings
+    # person and programs, skills, the reflection count, partners and meetings
+    assert len(selects) == 4, selects
     nobody, _ = await counted.count(status_of("U0NOBODY"))
     assert nobody <= one
 

@@ -245,7 +245,17 @@ async def test_the_author_edits_and_deletes_their_own_entry_from_the_home_learni
     assert edited.updated_at is not None and edited.updated_at >= T0 + timedelta(hours=1)
     assert await topics_of(app, row.id) == {video}
 
+    # Delete asks first (Edit did not); "Keep it" would leave it, "Delete" removes it.
     await menu(app, MENTOR, home["id"], f"delete:{row.id}")
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(MENTOR) or {}).get("callback_id")
+        == ids.REFLECTION_DELETE_VIEW
+    )
+    confirm = app.fake.last_view_for(MENTOR)
+    assert confirm is not None and "no undo" in dumps(confirm)
+    assert len(await reflections(app)) == 1  # nothing gone before the confirm
+    done = await app.slack.submit_view({}, user_id=MENTOR, view_id=confirm["id"])
+    assert done.status == 200 and not done.text
     await app.fake.await_until(lambda: "Budgets" not in dumps(app.fake.home_view(MENTOR)))
     assert await reflections(app) == [] and await topics_of(app, row.id) == set()
     # Deleting it again (a second click on a stale Home) says so kindly.
@@ -306,6 +316,21 @@ async def test_see_all_lists_entries_newest_first_and_caps_the_modal_with_a_note
     assert len(entries) == LOG_VIEW_MAX
     assert "Entry 096" in entries[0] and f"Entry {total - LOG_VIEW_MAX:03d}" in entries[-1]
     assert f"Showing your {LOG_VIEW_MAX} newest of {total}" in dumps(log)
+    # Deleting from the log: the confirm goes on top, and the log under it is refreshed.
+    async with app.sessions() as session:
+        newest = await session.scalar(
+            select(ReflectionRow.id).where(ReflectionRow.learned == "Entry 096")
+        )
+    await menu(app, MENTOR, log["id"], f"delete:{newest}")
+    await app.fake.await_until(
+        lambda: (app.fake.last_view_for(MENTOR) or {}).get("callback_id")
+        == ids.REFLECTION_DELETE_VIEW
+    )
+    confirm = app.fake.last_view_for(MENTOR)
+    assert confirm is not None
+    await app.slack.submit_view({}, user_id=MENTOR, view_id=confirm["id"])
+    await app.fake.await_until(lambda: "Entry 096" not in dumps(app.fake.view(log["id"])))
+    assert f"newest of {total - 1}" in dumps(app.fake.view(log["id"]))
 
 
 # --- privacy -------------------------------------------------------------------------

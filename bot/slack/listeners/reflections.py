@@ -19,6 +19,7 @@ from bot.services.reflections import (
     delete_reflection,
     get_learning_log,
     get_reflection_context,
+    owns_reflection,
     record_reflection,
     update_reflection,
 )
@@ -33,6 +34,7 @@ from bot.slack.views.reflection import (
     LOG_VIEW_MAX,
     REFLECTION_GONE,
     TITLE,
+    delete_confirm_modal,
     learning_log_modal,
     reflection_modal,
     reflection_saved_modal,
@@ -214,18 +216,32 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
                     team_id=team_id, user_id=user_id, reflection_id=reflection_id,
                 )  # fmt: skip
             return
-        deleted = await delete_reflection(
+        # Delete asks first, in a modal on top of the log (or of nothing, from Home).
+        owned = await owns_reflection(
+            sessions, team_id=team_id, user_id=user_id, reflection_id=reflection_id
+        )
+        view = delete_confirm_modal(reflection_id=reflection_id) if owned else _gone_modal()
+        if in_modal:
+            await client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ids.REFLECTION_DELETE_VIEW)
+    async def handle_delete_confirmed(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        reflection_id = parse_reflection_metadata(view.get("private_metadata")).reflection_id
+        deleted = reflection_id is not None and await delete_reflection(
             sessions, team_id=team_id, user_id=user_id, reflection_id=reflection_id
         )
         if not deleted:
-            gone = _gone_modal()
-            if in_modal:
-                await client.views_push(trigger_id=body["trigger_id"], view=gone)
-            else:
-                await client.views_open(trigger_id=body["trigger_id"], view=gone)
-        elif in_modal:
+            await ack(response_action="update", view=_gone_modal())
+            return
+        await ack()  # closes this modal; the log under it (if any) shows again, refreshed
+        if log_view_id := view.get("previous_view_id"):
             log = await get_learning_log(
                 sessions, team_id=team_id, user_id=user_id, limit=LOG_VIEW_MAX
             )
-            await client.views_update(view_id=container["id"], view=learning_log_modal(log))
+            await client.views_update(view_id=log_view_id, view=learning_log_modal(log))
         await publish_home(runtime, client, team_id=team_id, user_id=user_id)

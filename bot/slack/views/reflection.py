@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
-    ConfirmObject,
     ContextBlock,
     DatePickerElement,
     HeaderBlock,
@@ -234,22 +233,29 @@ def _entry_text(entry: LogEntry) -> str:
 
 
 def _entry_menu(entry: LogEntry) -> OverflowMenuElement:
-    # Slack's confirm belongs to the whole overflow, so it shows for Edit too; it is
-    # worded for the destructive choice (VOICE.md: destructive actions confirm first).
+    # No `confirm` here: Slack shows an overflow's confirm for every option, Edit too.
+    # Delete asks in a modal of its own (delete_confirm_modal).
     return OverflowMenuElement(
         action_id=ids.REFLECTION_MENU,
         options=[
             Option(value=f"edit:{entry.id}", text="Edit"),
             Option(value=f"delete:{entry.id}", text="Delete"),
         ],
-        confirm=ConfirmObject(
-            title="Edit or delete?",
-            text="Delete removes this reflection for good — there's no undo. "
-            "Edit opens it to change.",
-            confirm="Go ahead",
-            deny="Cancel",
-        ),
     )
+
+
+def delete_confirm_modal(*, reflection_id: int) -> dict[str, Any]:
+    """Asked before a reflection goes (VOICE.md: destructive actions confirm first)."""
+    text = "*Delete this reflection?* It goes for good — there's no undo."
+    return View(
+        type="modal",
+        callback_id=ids.REFLECTION_DELETE_VIEW,
+        title=TITLE,
+        submit="Delete",
+        close="Keep it",
+        private_metadata=reflection_metadata(pair_id=None, reflection_id=reflection_id),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    ).to_dict()
 
 
 def _entry_blocks(entries: Sequence[LogEntry]) -> list[Block]:
