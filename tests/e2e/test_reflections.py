@@ -248,8 +248,9 @@ async def test_the_author_edits_and_deletes_their_own_entry_from_the_home_learni
     # Delete asks first (Edit did not); "Keep it" would leave it, "Delete" removes it.
     await menu(app, MENTOR, home["id"], f"delete:{row.id}")
     await app.fake.await_until(
-        lambda: (app.fake.last_view_for(MENTOR) or {}).get("callback_id")
-        == ids.REFLECTION_DELETE_VIEW
+        lambda: (
+            (app.fake.last_view_for(MENTOR) or {}).get("callback_id") == ids.REFLECTION_DELETE_VIEW
+        )
     )
     confirm = app.fake.last_view_for(MENTOR)
     assert confirm is not None and "no undo" in dumps(confirm)
@@ -323,8 +324,9 @@ async def test_see_all_lists_entries_newest_first_and_caps_the_modal_with_a_note
         )
     await menu(app, MENTOR, log["id"], f"delete:{newest}")
     await app.fake.await_until(
-        lambda: (app.fake.last_view_for(MENTOR) or {}).get("callback_id")
-        == ids.REFLECTION_DELETE_VIEW
+        lambda: (
+            (app.fake.last_view_for(MENTOR) or {}).get("callback_id") == ids.REFLECTION_DELETE_VIEW
+        )
     )
     confirm = app.fake.last_view_for(MENTOR)
     assert confirm is not None
