@@ -54,6 +54,7 @@ from bot.slack.views.story import (
     approval_request_message,
     author_waiting_message,
     removal_failed_message,
+    story_all_approved_message,
     story_declined_message,
     story_invitation_message,
     story_no_channel_message,
@@ -61,6 +62,7 @@ from bot.slack.views.story import (
     story_posted_message,
     story_replaced_message,
     story_withdrawn_message,
+    story_withdrawn_notice,
 )
 from bot.worktime import next_working_time
 
@@ -634,11 +636,16 @@ async def _approve(session: AsyncSession, story: _Story, *, now: datetime) -> No
     )  # fmt: skip
     row.status = StoryStatus.POSTED.value
     row.posted_at = now
+    # The author's "waiting" DM no longer offers Edit (a posted story is not edited).
+    waiting = waiting_key(row.id, row.version)
+    others = [k for k in await _request_keys(session, row.id, row.version) if k != waiting]
+    await _retire_requests(session, story, story_all_approved_message(), now=now, keep=others)
     for person in (story.mentor, story.leader):
         if person is None:
             continue
         await enqueue_message(
-            session, team_id=row.team_id, key=f"story:{row.id}:posted:{person.id}",
+            # Under the version's prefix: a withdrawal retires it with the requests.
+            session, team_id=row.team_id, key=f"story:{row.id}:v{row.version}:posted:{person.id}",
             channel=person.slack_user_id, due_at=now, pair_id=story.pair.id,
             payload=story_posted_message(story_id=row.id, version=row.version,
                                          channel_id=program.channel_id, title=row.title),
@@ -671,16 +678,18 @@ async def withdraw_story(
             return WithdrawOutcome.ALREADY
         if row.status == StoryStatus.DECLINED.value:
             return WithdrawOutcome.CLOSED
+        posted_in = story.program.channel_id if row.status == StoryStatus.POSTED.value else None
         row.status = StoryStatus.WITHDRAWN.value
         row.withdrawn_at, row.withdrawn_by, row.updated_at = now, user_id, now
         await _retire_requests(session, story, story_withdrawn_message(by_user_id=user_id), now=now)
         await enqueue_story_removal(session, row, now=now)
+        notice = story_withdrawn_notice(by_user_id=user_id, title=row.title, channel_id=posted_in)
         for person in people:
             if person.slack_user_id != user_id:
                 await enqueue_message(
                     session, team_id=row.team_id, key=f"story:{row.id}:withdrawn:{person.id}",
                     channel=person.slack_user_id, due_at=now, pair_id=story.pair.id,
-                    payload=story_withdrawn_message(by_user_id=user_id),
+                    payload=notice,
                 )  # fmt: skip
         logger.info("story %s withdrawn", row.id)
         return WithdrawOutcome.WITHDRAWN

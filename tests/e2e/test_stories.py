@@ -259,10 +259,17 @@ async def test_withdraw_after_posting_deletes_the_shout_out(world: World) -> Non
     [post] = posts(app)
     notice = with_button(app, LEADER, ids.STORY_WITHDRAW)[-1]
     assert "is posted in" in shown(notice)
+    # Once posted, the author's "waiting" DM offers no Edit (a posted story is final).
+    assert with_button(app, MENTOR, ids.STORY_EDIT) == []
     await click(app, ids.STORY_WITHDRAW, LEADER, notice)
     await settle(app)
     assert app.fake.calls_to("chat.delete")
-    assert app.fake.message(CHANNEL, post["ts"]) is None
+    assert app.fake.message(CHANNEL, post["ts"]) is None and posts(app) == []
+    # Neither partner's "posted" notice still offers Withdraw; the author is told it is
+    # coming down.
+    assert with_button(app, MENTOR, ids.STORY_WITHDRAW) == []
+    assert with_button(app, LEADER, ids.STORY_WITHDRAW) == []
+    assert "taken down from" in dms(app, MENTOR)[-1]["text"] + shown(dms(app, MENTOR)[-1])
 
 
 async def test_a_post_that_cannot_be_deleted_is_reported_to_admins_once_with_where(

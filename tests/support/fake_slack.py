@@ -986,6 +986,7 @@ class FakeSlack:
         if msg.get("bot_id") != BOT_ID:
             raise SlackError("cant_delete_message")
         conv.messages.remove(msg)
+        self._posted = [(c, m) for c, m in self._posted if m is not msg]  # gone for readers too
         return {"channel": conv.id, "ts": ts}
 
     def _chat_get_permalink(self, params: JSON) -> JSON:

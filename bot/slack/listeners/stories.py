@@ -319,9 +319,11 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             sessions, team_id=body["team"]["id"], user_id=user_id, story_id=found[0],
             now=runtime.clock.now(),
         )  # fmt: skip
-        if outcome in (WithdrawOutcome.WITHDRAWN, WithdrawOutcome.ALREADY):
+        if outcome is WithdrawOutcome.WITHDRAWN:
             await _update_clicked(client, body, story_withdrawn_message(by_user_id=user_id))
             runtime.deliver_soon()
+        elif outcome is WithdrawOutcome.ALREADY:
+            pass  # a double click or a retry: its messages were updated the first time
         elif outcome is WithdrawOutcome.NOT_YOURS:
             await _say(respond, NOT_YOURS)
         else:

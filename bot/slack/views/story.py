@@ -235,8 +235,27 @@ def story_no_channel_message(*, title: str) -> dict[str, Any]:
 
 
 def story_withdrawn_message(*, by_user_id: str) -> dict[str, Any]:
-    text = f"This story was withdrawn by {mention(by_user_id)}; nothing more will be posted."
+    """What a request or notice about a withdrawn story becomes (chat.update)."""
+    text = f"This story was withdrawn by {mention(by_user_id)}."
     return {"text": "This success story was withdrawn.", "blocks": [section(text)]}
+
+
+def story_withdrawn_notice(
+    *, by_user_id: str, title: str, channel_id: str | None
+) -> dict[str, Any]:
+    """Told to the partner who did not withdraw it."""
+    where = f", and it is being taken down from <#{channel_id}>" if channel_id else ""
+    text = (
+        f"{mention(by_user_id)} withdrew your success story “{escape(title)}”{where}. "
+        + ("" if channel_id else "Nothing will be posted.")
+    ).strip()
+    return {"text": "A success story was withdrawn.", "blocks": [section(text)]}
+
+
+def story_all_approved_message() -> dict[str, Any]:
+    """What the author's "waiting" DM becomes once the story is posted."""
+    text = "Everyone approved this story, so it's being posted."
+    return {"text": "Your success story was approved.", "blocks": [section(text)]}
 
 
 def story_replaced_message() -> dict[str, Any]:
@@ -258,12 +277,14 @@ def removal_failed_message(
 
 def story_invitation_message(*, pair_id: int, partner_user_id: str) -> dict[str, Any]:
     text = (
-        f"*You and {mention(partner_user_id)} both rated your last meeting 5 out of 5* 🌟\n"
+        # Not "you both rated it 5": ratings are private to each author.
+        f"*Your conversations with {mention(partner_user_id)} sound like they're going "
+        "really well* 🌟\n"
         "Want to share what changed as a success story? You draft it, your partner "
         "approves the exact text, and nothing is posted before that. No pressure at all."
     )
     return {
-        "text": "You both rated a meeting 5 — share a success story?",
+        "text": "Share a success story?",
         "blocks": [
             section(text),
             {"type": "actions", "elements": [
