@@ -87,3 +87,4 @@ class ReflectionStats:
 
     count: int
     average_rating: float | None  # None: none rated
+    raters: int = 0  # distinct authors who gave a rating

@@ -396,13 +396,20 @@ async def list_reflection_stats(sessions: Sessions, *, team_id: str) -> dict[int
     """Per program: how many reflections, and their average rating. Never text."""
     async with reading(sessions) as session:
         rows = await session.execute(
-            select(ReflectionRow.program_id, func.count(), func.avg(ReflectionRow.rating))
+            select(
+                ReflectionRow.program_id,
+                func.count(),
+                func.avg(ReflectionRow.rating),
+                func.count(ReflectionRow.author_id.distinct()).filter(
+                    ReflectionRow.rating.is_not(None)
+                ),
+            )
             .where(ReflectionRow.team_id == team_id, ReflectionRow.program_id.is_not(None))
             .group_by(ReflectionRow.program_id)
         )
         return {
             int(program_id): ReflectionStats(
-                int(count), float(average) if average is not None else None
+                int(count), float(average) if average is not None else None, int(raters)
             )
-            for program_id, count, average in rows.all()
+            for program_id, count, average, raters in rows.all()
         }

@@ -134,13 +134,19 @@ def _calendar_date(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+# Fewer raters and an admin could read one person's ratings off the average.
+AVERAGE_MIN_RATERS = 3
+
+
 def _reflection_stats_text(stats: ReflectionStats | None) -> str:
     """Reflections in aggregate: a count and an average rating, never text or people."""
     if stats is None or not stats.count:
         return "No reflections yet"
     line = plural(stats.count, "reflection")
-    if stats.average_rating is not None:
+    if stats.average_rating is not None and stats.raters >= AVERAGE_MIN_RATERS:
         line += f" · average {stats.average_rating:.1f} of 5"
+    elif stats.average_rating is not None:
+        line += f" · the average rating shows once {AVERAGE_MIN_RATERS} people have rated"
     return line
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.domain import CareerStage, MembershipStatus, Role, RoundStatus
 from bot.slack import ids
+from bot.learning_log import ReflectionStats
 from bot.slack.views.home import home_view
 from bot.slack.views.models import (
     MembershipSummary,
@@ -204,3 +205,17 @@ def test_a_non_admin_home_has_no_admin_part_even_when_programs_are_passed() -> N
     admin_buttons = {ids.HOME_MANAGE_PROGRAMS, ids.PAIR_PREVIEW_BUTTON, ids.HOME_MANAGE_SKILLS}
     assert not admin_buttons & found.keys()
     assert "Program admin" not in block_texts(view) and "AI Pilot" not in block_texts(view)
+
+
+def test_admins_see_an_average_rating_only_once_three_people_have_rated() -> None:
+    programs = [ProgramSummary(id=3, name="AI Pilot"), ProgramSummary(id=4, name="Exchange")]
+
+    def shown(raters: int) -> str:
+        stats = {3: ReflectionStats(count=7, average_rating=4.25, raters=raters)}
+        return block_texts(home_view(None, is_admin=True, programs=programs,
+                                     reflection_stats=stats))  # fmt: skip
+
+    assert "7 reflections · average 4.2 of 5" in shown(3)
+    two = shown(2)
+    assert "average 4" not in two and "shows once 3 people have rated" in two
+    assert "No reflections yet" in shown(3)  # the other program
