@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.domain import CareerStage, MembershipStatus, Role, RoundStatus
-from bot.slack import ids
 from bot.learning_log import ReflectionStats
+from bot.slack import ids
 from bot.slack.views.home import home_view
 from bot.slack.views.models import (
     MembershipSummary,
