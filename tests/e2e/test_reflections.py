@@ -189,6 +189,10 @@ async def test_with_several_partners_the_chosen_pair_date_and_program_topics_are
     # "Share" answers with the story modal, on the replay too.
     assert all(a["response_action"] == "update" for a in acks)
     assert all(a["view"]["title"]["text"] == "Success story" for a in acks)
+    # The story modal for that pair, prefilled from the author's own words.
+    story = acks[0]["view"]
+    assert story["callback_id"] == ids.STORY_VIEW and "Dashboards" in dumps(story)
+    assert ids.STORY_PAIR.block_id not in dumps(story)  # the pair is the reflection's
 
 
 async def test_a_rating_alone_is_enough_and_an_empty_reflection_is_refused(world: World) -> None:
