@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
-from bot.services.celebrations import sweep_digest, sweep_milestones
+from bot.services.celebrations import sweep_digest
 from bot.services.checkins import (
     plan_unplanned_pairs,
     sweep_checkin_reminders,
@@ -32,7 +32,7 @@ from bot.services.participation import resume_due_pauses
 from bot.services.profiles import refresh_unsynced_profiles
 from bot.services.rounds import list_due_automatic_programs, run_automatic_round
 from bot.services.stalled import sweep_risk_digest, sweep_stalled_pairs
-from bot.services.stories import sweep_story_invites, sweep_story_removals
+from bot.services.stories import sweep_story_removals
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +117,6 @@ async def _stalled_pairs(runtime: Runtime, now: datetime) -> int:
 # --- Success stories (issue 11) -------------------------------------------------------
 
 
-async def _story_invites(runtime: Runtime, now: datetime) -> int:
-    return await sweep_story_invites(runtime.sessions, now=now)
-
-
 async def _story_removals(runtime: Runtime, now: datetime) -> int:
     return await sweep_story_removals(
         runtime.sessions, runtime.client, now=now,
@@ -134,11 +130,8 @@ async def _risk_digest(runtime: Runtime, now: datetime) -> int:
     )
 
 
-# --- Milestones and the monthly digest (issue 11 point 5) ---------------------------
-
-
-async def _milestones(runtime: Runtime, now: datetime) -> int:
-    return await sweep_milestones(runtime.sessions, now=now)
+# The monthly digest (issue 11). Milestones and completed rounds are decided where a
+# meeting is recorded and where a round ends (bot/services/celebrations.py).
 
 
 async def _digest(runtime: Runtime, now: datetime) -> int:
@@ -152,8 +145,6 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("refresh-profiles", _refresh_profiles),
     # Round ends first: a round due when the last one ends pairs the people it freed.
     ("round-ends", _round_ends),
-    # After round ends, so a round's completion is celebrated in the tick that ends it.
-    ("milestones", _milestones),
     ("digest", _digest),
     ("automatic-rounds", _automatic_rounds),
     ("consent", _consent),
@@ -164,7 +155,6 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     # Stalled pairs before the digest, so it lists this tick's newly at-risk pairs too.
     ("stalled-pairs", _stalled_pairs),
     ("risk-digest", _risk_digest),
-    ("story-invites", _story_invites),
     ("story-removals", _story_removals),
 ]
 

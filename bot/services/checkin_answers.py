@@ -37,6 +37,7 @@ from bot.db.tables import (
 from bot.delivery import enqueue_message
 from bot.domain import CheckinAnswer, CheckinStatus, DeliveryStatus, PairStatus
 from bot.matching.overlap import resolve_zone
+from bot.services.celebrations import celebrate_meeting
 from bot.services.checkin_plan import anchor_day, plan_due_at
 from bot.services.lifecycle import drop_keyed_messages, list_sent_locations
 from bot.slack.views.checkins import (
@@ -311,6 +312,7 @@ async def _get_or_create_meeting(session: AsyncSession, own: _Own, *, now: datet
         found = await session.scalar(select(MeetingRow).where(*where))
         assert found is not None
         return found
+    await celebrate_meeting(session, own.pair.id, now=now)
     return meeting
 
 

@@ -26,6 +26,7 @@ from bot.db.tables import (
 )
 from bot.delivery import enqueue_message
 from bot.domain import DeliveryStatus, FitAnswer, PairStatus, RoundStatus
+from bot.services.celebrations import celebrate_completed_rounds
 from bot.slack.views.fitcheck import closing_prompt_message
 from bot.worktime import next_working_time
 
@@ -241,6 +242,7 @@ async def sweep_round_ends(sessions: Sessions, *, now: datetime) -> int:
                     membership_id=memberships.get(person.id),
                     pair_id=pair.id,
                 )
+        await celebrate_completed_rounds(session, rows, now=now)
     if rows:
         logger.info("round end: %d pair(s) ended", len(rows))
     return len(rows)

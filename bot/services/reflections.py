@@ -36,6 +36,7 @@ from bot.learning_log import (
 )
 from bot.matching.overlap import resolve_zone
 from bot.services.events import record_once
+from bot.services.stories import invite_if_both_loved_it
 from bot.slack.forms import ReflectionForm
 
 logger = logging.getLogger(__name__)
@@ -278,6 +279,7 @@ async def record_reflection(
             session.add(row)
             await session.flush()
             await _replace_topics(session, row, form.topics)
+            await invite_if_both_loved_it(session, row, now=now)
             reflection_id: int | None = row.id
             logger.info("reflection %s stored (person %s)", row.id, person.id)
         else:
@@ -308,6 +310,7 @@ async def update_reflection(
         row.shared = row.shared or form.share
         row.updated_at = now
         await _replace_topics(session, row, form.topics)
+        await invite_if_both_loved_it(session, row, now=now)
         logger.info("reflection %s edited", row.id)
         return Saved(await _count(session, person.id), row.id)
 

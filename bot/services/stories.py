@@ -817,51 +817,51 @@ async def _permalink(client: AsyncWebClient | None, post: OutgoingMessageRow) ->
 # --- invitations ---------------------------------------------------------------------------
 
 
-async def sweep_story_invites(sessions: Sessions, *, now: datetime) -> int:
-    """Decision sweep: a pair whose two partners both rated the same meeting 5 is invited,
-    once, to share a story (each partner in their working hours)."""
-    mine, theirs = aliased(ReflectionRow), aliased(ReflectionRow)
-    async with sessions() as session, session.begin():
-        due = (
-            select(PairRow.id)
-            .join(mine, (mine.pair_id == PairRow.id) & (mine.author_id == PairRow.mentor_id))
-            .join(
-                theirs,
-                (theirs.pair_id == PairRow.id)
-                & (theirs.author_id == PairRow.mentee_id)
-                & (theirs.met_on == mine.met_on),
-            )
-            .where(
-                PairRow.story_invited_at.is_(None),
-                mine.rating == 5,
-                theirs.rating == 5,
-                mine.met_on.is_not(None),
-            )
+async def invite_if_both_loved_it(
+    session: AsyncSession, reflection: ReflectionRow, *, now: datetime
+) -> bool:
+    """A reflection was just saved (in the caller's transaction): when it rates a
+    meeting 5 and the partner's reflection on the same meeting did too, both partners
+    are invited, once, to share a story (each in their working hours).
+
+    Decided where reflections are saved, not by a sweep over every reflection.
+    """
+    if reflection.rating != 5 or reflection.pair_id is None or reflection.met_on is None:
+        return False
+    pair = await session.scalar(
+        select(PairRow)
+        .where(PairRow.id == reflection.pair_id, PairRow.story_invited_at.is_(None))
+        .with_for_update()
+    )
+    if pair is None or None in (pair.mentor_id, pair.mentee_id):
+        return False
+    partner_id = pair.mentee_id if reflection.author_id == pair.mentor_id else pair.mentor_id
+    loved = await session.scalar(
+        select(ReflectionRow.id)
+        .where(
+            ReflectionRow.pair_id == pair.id,
+            ReflectionRow.author_id == partner_id,
+            ReflectionRow.met_on == reflection.met_on,
+            ReflectionRow.rating == 5,
         )
-        pairs = list(
-            await session.scalars(
-                select(PairRow)
-                .where(PairRow.id.in_(due), PairRow.story_invited_at.is_(None))
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for pair in pairs:
-            pair.story_invited_at = now
-            mentor = await session.get(PersonRow, pair.mentor_id) if pair.mentor_id else None
-            leader = await session.get(PersonRow, pair.mentee_id) if pair.mentee_id else None
-            if mentor is None or leader is None:
-                continue
-            for reader, partner in ((mentor, leader), (leader, mentor)):
-                if not reader.is_active:
-                    continue
-                await enqueue_message(
-                    session, team_id=pair.team_id, key=invite_key(pair.id, reader.id),
-                    channel=reader.slack_user_id, pair_id=pair.id,
-                    payload=story_invitation_message(
-                        pair_id=pair.id, partner_user_id=partner.slack_user_id
-                    ),
-                    due_at=next_working_time(now, timezone=reader.timezone),
-                )  # fmt: skip
-        if pairs:
-            logger.info("story invitations: %d pair(s)", len(pairs))
-    return len(pairs)
+        .limit(1)
+    )
+    if loved is None:
+        return False
+    pair.story_invited_at = now
+    mentor = await session.get(PersonRow, pair.mentor_id)
+    leader = await session.get(PersonRow, pair.mentee_id)
+    assert mentor is not None and leader is not None
+    for reader, partner in ((mentor, leader), (leader, mentor)):
+        if not reader.is_active:
+            continue
+        await enqueue_message(
+            session, team_id=pair.team_id, key=invite_key(pair.id, reader.id),
+            channel=reader.slack_user_id, pair_id=pair.id,
+            payload=story_invitation_message(
+                pair_id=pair.id, partner_user_id=partner.slack_user_id
+            ),
+            due_at=next_working_time(now, timezone=reader.timezone),
+        )  # fmt: skip
+    logger.info("story invitation: pair %s", pair.id)
+    return True

@@ -22,6 +22,7 @@ from bot.db.tables import (
     StoryRow,
 )
 from bot.domain import MembershipStatus, PairStatus, StoryStatus
+from bot.services.celebrations import celebrate_meeting
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_consent import LEADER, MENTOR, OUTSIDER, PROGRAM, T0, World, set_clock, settle
 
@@ -47,9 +48,13 @@ async def configure(world: World, **settings: Any) -> None:
 
 
 async def meet(world: World, pair_id: int, *days: date) -> None:
-    async with world.app.sessions() as session, session.begin():
-        for day in days:
+    """Meetings recorded as "We met" records them: each with the milestone decision in
+    its transaction (the click itself is tested in test_checkin_answers.py)."""
+    for day in days:
+        async with world.app.sessions() as session, session.begin():
             session.add(MeetingRow(team_id=world.team, pair_id=pair_id, met_on=day, created_at=T0))
+            await session.flush()
+            await celebrate_meeting(session, pair_id, now=T0)
 
 
 def posts(app: RunningApp) -> list[dict[str, Any]]:

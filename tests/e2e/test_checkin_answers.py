@@ -239,6 +239,12 @@ async def test_we_met_records_one_meeting_under_a_double_click_and_a_slack_retry
 ) -> None:
     app = world.app
     pair_id = await world.pair()
+    # A first-meeting milestone, to see the meeting's shout-out is decided once too.
+    app.fake.add_channel("C0MILES01", "mentoring")
+    async with app.sessions() as session, session.begin():
+        program = await session.get(ProgramRow, world.program_id)
+        assert program is not None
+        program.channel_id, program.milestone_meetings = "C0MILES01", 1
     await world.send_checkin(pair_id, MENTOR)
     await world.send_checkin(pair_id, LEADER)
     message = the_dm(app, MENTOR)
@@ -276,6 +282,8 @@ async def test_we_met_records_one_meeting_under_a_double_click_and_a_slack_retry
     assert update.method == "chat.update" and update.status == DeliveryStatus.SENT.value
     assert update.key == f"checkin-update:{rows[LEADER].message_key}:1"
     assert len(dms(app, LEADER)) == 1  # updated in place, nothing new posted
+    [milestone] = app.fake.messages("C0MILES01")
+    assert milestone["text"].startswith(f"🎉 <@{MENTOR}> and <@{LEADER}> have met 1 time")
 
 
 async def test_either_partner_counts_and_the_second_we_met_records_nothing_more(

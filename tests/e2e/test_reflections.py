@@ -383,9 +383,7 @@ async def test_reflection_text_reaches_no_slack_call_but_the_authors_own_views_n
     assert "Reflections: 0" in dumps(partner_status)
     admin_home = await open_home(app, ADMIN)
     # One author's ratings: no average an admin could read them off.
-    assert "2 reflections · the average rating shows once 3 people have rated" in dumps(
-        admin_home
-    )
+    assert "2 reflections · the average rating shows once 3 people have rated" in dumps(admin_home)
     for hours in (24, 24 * 7, 24 * 7 * 13):
         set_clock(app, T0 + timedelta(hours=hours))
         await settle(app)

@@ -15,7 +15,7 @@ from bot.db.tables import PairRow, PersonRow, ProgramRow, ReflectionRow, StoryRo
 from bot.domain import PairStatus, StoryStatus
 from bot.jobs import tick
 from bot.services.erasure import erase_person
-from bot.services.stories import ask_key
+from bot.services.stories import ask_key, invite_if_both_loved_it
 from bot.slack import ids
 from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, open_modal
 from tests.e2e.test_consent import (
@@ -29,6 +29,7 @@ from tests.e2e.test_consent import (
     set_clock,
     settle,
 )
+from tests.e2e.test_reflections import answers as reflection_answers
 from tests.support.slack_requests import multi_static_value, plain_value, radio_value
 
 CHANNEL = "C0STORIES"
@@ -302,12 +303,16 @@ async def test_five_star_invitation_goes_once_to_both_only_for_the_same_meeting(
     other_id = await world.pair(MENTOR, "U0OUTSID1", status=PairStatus.ACTIVE)
 
     async def reflect(pair: int, user: str, met_on: date, rating: int) -> None:
+        """Saved as the reflection service saves one (the decision in its transaction)."""
         async with app.sessions() as session, session.begin():
-            session.add(ReflectionRow(
+            row = ReflectionRow(
                 team_id=world.team, author_id=world.person_id(user), pair_id=pair,
                 program_id=world.program_id, met_on=met_on, learned="private", rating=rating,
                 created_at=T0,
-            ))  # fmt: skip
+            )  # fmt: skip
+            session.add(row)
+            await session.flush()
+            await invite_if_both_loved_it(session, row, now=T0)
 
     await reflect(pair_id, MENTOR, date(2026, 12, 1), 5)
     await reflect(pair_id, LEADER, date(2026, 12, 2), 5)  # another meeting
@@ -315,7 +320,13 @@ async def test_five_star_invitation_goes_once_to_both_only_for_the_same_meeting(
     await reflect(other_id, "U0OUTSID1", date(2026, 12, 3), 4)
     await settle(app)
     assert not [m for m in app.fake.messages() if ids.STORY_WRITE in buttons(m)]
-    await reflect(pair_id, LEADER, date(2026, 12, 1), 5)
+    # The leader's 5 for the same meeting, through the reflection modal.
+    view = await open_modal(app, "reflect", LEADER, ids.REFLECT_VIEW)
+    saved = await app.slack.submit_view(
+        reflection_answers(learned="private", rating="5", met_on="2026-12-01"),
+        user_id=LEADER, view_id=view["id"],
+    )  # fmt: skip
+    assert saved.json()["response_action"] == "update"
     await settle(app)
     await settle(app)
     invited = [m for m in app.fake.messages() if ids.STORY_WRITE in buttons(m)]
