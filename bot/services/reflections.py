@@ -37,7 +37,7 @@ from bot.learning_log import (
 from bot.matching.overlap import resolve_zone
 from bot.services.events import record_once
 from bot.services.stories import invite_if_both_loved_it
-from bot.slack.forms import ReflectionForm
+from bot.slack.forms_reflections import ReflectionForm
 
 logger = logging.getLogger(__name__)
 

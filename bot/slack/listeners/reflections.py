@@ -24,7 +24,7 @@ from bot.services.reflections import (
     update_reflection,
 )
 from bot.slack import ids
-from bot.slack.forms import parse_reflection, parse_reflection_metadata
+from bot.slack.forms_reflections import parse_reflection, parse_reflection_metadata
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.listeners.home import publish_home
 from bot.slack.listeners.stories import build_story_modal

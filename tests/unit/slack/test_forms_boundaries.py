@@ -11,14 +11,13 @@ from bot.slack.forms import (
     EnrollmentForm,
     InputError,
     NewSkill,
-    ReflectionForm,
     SkillChanges,
     parse_enrollment,
     parse_enrollment_draft,
     parse_pause_weeks,
-    parse_reflection,
     parse_view_metadata,
 )
+from bot.slack.forms_reflections import ReflectionForm, parse_reflection
 from bot.slack.views.models import ProgramOption, ViewMetadata
 
 from .blockkit import multi, radio, select, state, text

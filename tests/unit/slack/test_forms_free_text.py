@@ -10,12 +10,11 @@ from bot.slack import ids
 from bot.slack.forms import (
     EnrollmentForm,
     NewSkill,
-    ReflectionForm,
     SkillChanges,
     SkillRename,
     parse_enrollment_draft,
-    parse_reflection,
 )
+from bot.slack.forms_reflections import ReflectionForm, parse_reflection
 
 from .blockkit import select, state, text
 from .test_forms import META, admin, good_values, parse

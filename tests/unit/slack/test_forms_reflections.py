@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.learning_log import PairChoice, ReflectionContext, TopicChoice
 from bot.slack import ids
-from bot.slack.forms import (
+from bot.slack.forms_reflections import (
     ReflectionForm,
     ReflectionMetadata,
     parse_reflection,
