@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.learning_log import PairChoice, ReflectionContext, TopicChoice
 from bot.slack import ids
+from bot.slack.forms import METADATA_MAX
 from bot.slack.forms_reflections import (
     ReflectionForm,
     ReflectionMetadata,
@@ -113,3 +114,41 @@ def test_the_modal_metadata_reads_back_and_forgeries_are_dropped() -> None:
     assert parse_reflection_metadata(metadata) == ReflectionMetadata(pair_id=7, reflection_id=3)
     for forged in ("", "[]", "{", '{"pair_id": true}', '{"reflection_id": -1}', None, "x" * 4000):
         assert parse_reflection_metadata(forged) == ReflectionMetadata()
+
+
+def test_boundaries_metadata_length_id_one_a_hundred_topics_and_the_stale_modal_message() -> None:
+    # Slack's private_metadata limit is accepted exactly; the smallest id is 1.
+    padded = '{"pair_id": 1, "reflection_id": 1}'
+    padded = padded[:-1] + " " * (METADATA_MAX - len(padded)) + "}"
+    assert len(padded) == METADATA_MAX
+    assert parse_reflection_metadata(padded) == ReflectionMetadata(pair_id=1, reflection_id=1)
+    assert parse_reflection_metadata('{"pair_id": 0}') == ReflectionMetadata()
+    words = text(ids.REFLECT_LEARNED, "Reels")
+    many = tuple(TopicChoice(n, f"Skill {n}", 1) for n in range(1, 101))
+    wide = ReflectionContext(program_id=1, today=TODAY, pairs=(DANA,), topics=many)
+    hundred = parse(words, multi(ids.REFLECT_TOPICS, [str(n) for n in range(1, 101)]), context=wide)
+    assert len(hundred.topics) == 100
+    assert parse(words, context=TWO) == {
+        ids.REFLECT_MET_ON.block_id: "You have a new partner since this opened. "
+        "Close it and open it again to choose who."
+    }
+    # No pair at all (or a fixed one that is gone): nothing to choose, no pair, no error.
+    for alone in (
+        ReflectionContext(program_id=3, today=TODAY),
+        ReflectionContext(program_id=3, today=TODAY, fixed=True),
+    ):
+        assert parse(words, context=alone).pair_id is None
+
+
+def test_the_topics_and_program_are_the_chosen_pairs_not_the_modals_first() -> None:
+    words = text(ids.REFLECT_LEARNED, "Reels")
+    form = parse(select(ids.REFLECT_PARTNER, "8"), words, multi(ids.REFLECT_TOPICS, ["10", "20"]),
+                 context=TWO)  # fmt: skip
+    assert (form.pair_id, form.program_id, form.topics) == (8, 2, {20})
+
+
+def test_what_i_will_try_is_multiline_and_named_in_its_error() -> None:
+    assert parse(text(ids.REFLECT_TRY_NEXT, "Loom\nand Miro")).try_next == "Loom\nand Miro"
+    hidden = parse(text(ids.REFLECT_TRY_NEXT, "bell\x07"))
+    assert list(hidden) == [ids.REFLECT_TRY_NEXT.block_id]
+    assert hidden[ids.REFLECT_TRY_NEXT.block_id].startswith("What you'll try")

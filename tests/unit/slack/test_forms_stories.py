@@ -89,3 +89,45 @@ def test_metadata_round_trips_and_refuses_what_is_not_ours() -> None:
     assert parse_story_metadata(StoryMetadata().to_json()) == StoryMetadata()
     for bad in ('{"pair_id": true}', '{"story_id": -1}', "[1]", "nope", None, "x" * 500):
         assert parse_story_metadata(bad) is None
+
+
+def test_every_error_says_what_to_do() -> None:
+    assert parse_story(values(title="", text="")) == {
+        ids.STORY_TITLE.block_id: "Give it a short title.",
+        ids.STORY_TEXT.block_id: "Say in a few words what changed.",
+    }
+    long = parse_story(values(title="t" * (STORY_TITLE_MAX + 1), text="x" * (STORY_TEXT_MAX + 1)))
+    assert long == {
+        ids.STORY_TITLE.block_id: f"Please keep it under {STORY_TITLE_MAX} characters.",
+        ids.STORY_TEXT.block_id: f"Please keep it under {STORY_TEXT_MAX} characters.",
+    }
+    # A title refused for a hidden character still lets the text be checked.
+    hidden = parse_story(values(title="bad\x00", text=""))
+    assert isinstance(hidden, dict) and hidden[ids.STORY_TITLE.block_id].startswith("The title")
+    assert hidden[ids.STORY_TEXT.block_id] == "Say in a few words what changed."
+    bell = parse_story(values(text="bell\x07"))
+    assert isinstance(bell, dict) and bell[ids.STORY_TEXT.block_id].startswith("What changed")
+    assert parse_story(values(with_pair=True)) == {
+        ids.STORY_PAIR.block_id: "Choose whose story this is."
+    }
+    assert parse_story(values(skills=["x"])) == {
+        ids.STORY_SKILLS.block_id: "Choose skills from the list."
+    }
+    too_many = [str(i) for i in range(1, STORY_SKILLS_MAX + 2)]
+    assert parse_story(values(skills=too_many)) == {
+        ids.STORY_SKILLS.block_id: f"Choose up to {STORY_SKILLS_MAX} skills."
+    }
+    assert parse_story(values(credit=None)) == {
+        ids.STORY_CREDIT.block_id: "Choose whether to name you both."
+    }
+
+
+def test_the_smallest_ids_and_the_longest_metadata_are_accepted() -> None:
+    form = parse_story(values(with_pair=True, pair="1"))
+    assert isinstance(form, StoryForm) and form.pair_id == 1
+    one = StoryMetadata(pair_id=1, story_id=1, reflection_id=1)
+    assert parse_story_metadata(one.to_json()) == one
+    assert parse_story_metadata('{"story_id": 0}') is None
+    longest = '{"pair_id": 1' + " " * (200 - len('{"pair_id": 1}')) + "}"
+    assert len(longest) == 200 and parse_story_metadata(longest) == StoryMetadata(pair_id=1)
+    assert parse_story_metadata("") == StoryMetadata()  # a modal opened without any
