@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +61,27 @@ async def list_person_skills(
     for kind, skill in rows.all():
         skills[SkillKind(kind)].append(skill)
     return skills
+
+
+async def list_skills_of_people(
+    session: AsyncSession, *, person_ids: Collection[int], program_ids: Collection[int]
+) -> list[SkillRow]:
+    """The active skills any of these people teach or want to learn in these programs,
+    by name: what a reflection's topics and a story's skills are picked from."""
+    if not person_ids or not program_ids:
+        return []
+    rows = await session.scalars(
+        select(SkillRow)
+        .join(PersonSkillRow, PersonSkillRow.skill_id == SkillRow.id)
+        .where(
+            PersonSkillRow.person_id.in_(list(person_ids)),
+            SkillRow.program_id.in_(list(program_ids)),
+            SkillRow.retired.is_(False),
+        )
+        .distinct()
+        .order_by(SkillRow.name, SkillRow.id)
+    )
+    return list(rows)
 
 
 async def replace_person_skills(

@@ -16,11 +16,15 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions, reading
-from bot.db.people import get_person, list_active_partners, list_current_memberships
+from bot.db.people import (
+    get_person,
+    list_active_partners,
+    list_current_memberships,
+    list_skills_of_people,
+)
 from bot.db.tables import (
     PairRow,
     PersonRow,
-    PersonSkillRow,
     ReflectionRow,
     ReflectionTopicRow,
     SkillRow,
@@ -94,21 +98,8 @@ async def _list_topics(
     session: AsyncSession, *, person_ids: Sequence[int], program_ids: Sequence[int]
 ) -> tuple[TopicChoice, ...]:
     """Skills either partner teaches or wants to learn in those programs (active ones)."""
-    if not person_ids or not program_ids:
-        return ()
-    rows = await session.execute(
-        select(SkillRow.id, SkillRow.name, SkillRow.program_id)
-        .join(PersonSkillRow, PersonSkillRow.skill_id == SkillRow.id)
-        .where(
-            PersonSkillRow.person_id.in_(person_ids),
-            SkillRow.program_id.in_(program_ids),
-            SkillRow.retired.is_(False),
-        )
-        .distinct()
-        .order_by(SkillRow.name, SkillRow.id)
-        .limit(TOPICS_OFFERED_MAX)
-    )
-    return tuple(TopicChoice(id, name, program_id) for id, name, program_id in rows.all())
+    skills = await list_skills_of_people(session, person_ids=person_ids, program_ids=program_ids)
+    return tuple(TopicChoice(s.id, s.name, s.program_id) for s in skills[:TOPICS_OFFERED_MAX])
 
 
 async def get_reflection_context(

@@ -28,12 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.engine import Sessions
-from bot.db.people import get_person, list_admin_user_ids
+from bot.db.people import get_person, list_admin_user_ids, list_skills_of_people
 from bot.db.tables import (
     OutgoingMessageRow,
     PairRow,
     PersonRow,
-    PersonSkillRow,
     ProgramRow,
     ReflectionRow,
     ReflectionTopicRow,
@@ -160,19 +159,9 @@ async def _skill_options(session: AsyncSession, pairs: Sequence[PairRow]) -> lis
         return []
     people = {p for pair in pairs for p in (pair.mentor_id, pair.mentee_id) if p}
     programs = {pair.program_id for pair in pairs}
-    rows = await session.execute(
-        select(SkillRow.id, SkillRow.name, SkillRow.name_key)
-        .join(PersonSkillRow, PersonSkillRow.skill_id == SkillRow.id)
-        .where(
-            SkillRow.program_id.in_(programs),
-            SkillRow.retired.is_(False),
-            PersonSkillRow.person_id.in_(people),
-        )
-        .distinct()
-        .order_by(SkillRow.name)
-    )
+    skills = await list_skills_of_people(session, person_ids=people, program_ids=programs)
     shared = {s.strip().casefold() for pair in pairs for s in pair.shared_skills or ()}
-    found = rows.all()
+    found = [(skill.id, skill.name, skill.name_key) for skill in skills]
     first = [(sid, name) for sid, name, key in found if key in shared]
     rest = [(sid, name) for sid, name, key in found if key not in shared]
     return (first + rest)[:100]
