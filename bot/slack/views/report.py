@@ -110,7 +110,11 @@ def report_lines(report: Report) -> list[str]:
         ratings += f" · the average shows once {AVERAGE_MIN_RATERS} people have rated"
     if r.histogram is not None:
         ratings += "\n" + "  ".join(f"{value}★ {n}" for value, n in r.histogram.items())
-    fit = ", ".join(f"{FIT_LABELS.get(k, k)}: {n}" for k, n in report.fit_answers.items())
+    fit = ", ".join(
+        f"{label}: {report.fit_answers[key]}"
+        for key, label in FIT_LABELS.items()
+        if key in report.fit_answers
+    )
     stories = [f"• {escape_within(t, STORY_TITLE_MAX)}" for t in report.story_titles]
     more = len(stories) - STORIES_LISTED_MAX
     story_text = f"*Stories posted:* {len(stories)}"
