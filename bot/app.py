@@ -39,6 +39,7 @@ from bot.slack.listeners import checkin_settings as checkin_settings_listeners  
 from bot.slack.listeners import consent as consent_listeners
 from bot.slack.listeners import fitcheck as fitcheck_listeners
 from bot.slack.listeners import programs as program_admin  # program management (issue 9)
+from bot.slack.listeners import reports as report_listeners  # program reports (issue 12)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
 from bot.slack.listeners import stalled as stalled_listeners  # stalled pairs (issue 10)
 from bot.slack.modals import apology_modal
@@ -110,6 +111,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     workspace.register(app, runtime)
     round_listeners.register(app, runtime, router)  # pairing rounds (issue 9)
     program_admin.register(app, runtime, router)  # program management (issue 9)
+    report_listeners.register(app, runtime, router)  # program reports (issue 12)
     roster.register(app, runtime, router)  # after `admin` is registered: adds `admin import`
     # Consent, fit check and round end (issue 9 points 4, 6, 7).
     consent_listeners.register(app, runtime)

@@ -1,4 +1,4 @@
-"""`mentorbot` — serve, socket, clock, tick, db upgrade, match (PRODUCT.md §3)."""
+"""`mentorbot` — serve, socket, clock, tick, db upgrade, match, report (PRODUCT.md §3)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop proving the best sides for 'either' people after this long (default 10)",
     )
+    report = commands.add_parser("report", help="a program's report for HR systems")
+    report.add_argument("--program", required=True, metavar="NAME", help="the program's name")
+    report.add_argument(
+        "--format", choices=("csv", "json"), default="csv",
+        help="csv: the pairs table, a blank line, the enrollment table; json: one object",
+    )  # fmt: skip
+    report.add_argument(
+        "--period", choices=("round", "30d", "90d", "all"), default="all",
+        help="the period of the report's numbers (json; default: since the program began)",
+    )  # fmt: skip
     return parser
 
 
@@ -120,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_clock(settings))
+        elif args.command == "report":
+            _upgrade(settings)
+            return asyncio.run(
+                _report(settings, program=args.program, form=args.format, period=args.period)
+            )
         elif args.command == "tick":
             settings.require("SLACK_BOT_TOKEN")
             _verify_slack(settings)
@@ -313,3 +328,39 @@ async def _tick(settings: Settings, *, at: datetime | None) -> None:
         f"recovered {stats.recovered}, retrying {stats.retried + stats.rate_limited}, "
         f"held {stats.held}, failed {stats.failed}"
     )
+
+
+async def _report(settings: Settings, *, program: str, form: str, period: str) -> int:
+    """Print the program's report; an unknown program is one line on stderr and exit 2."""
+    from bot.clock import SystemClock
+    from bot.db.engine import build_engine, build_sessions
+    from bot.reports_csv import report_csv, report_json
+    from bot.services.reports import (
+        Period,
+        build_report,
+        find_program_id,
+        list_enrollment_lines,
+        list_pair_lines,
+    )
+
+    engine = build_engine(settings.DATABASE_URL)
+    sessions = build_sessions(engine)
+    try:
+        program_id = await find_program_id(sessions, name=program)
+        if program_id is None:
+            print(f"mentorbot: there is no program called {program!r}", file=sys.stderr)
+            return 2
+        pairs = await list_pair_lines(sessions, program_id=program_id)
+        people = await list_enrollment_lines(sessions, program_id=program_id)
+        if form == "csv":
+            sys.stdout.write(report_csv(pairs, people))
+            return 0
+        report = await build_report(
+            sessions, team_id=None, program_id=program_id, period=Period(period),
+            now=SystemClock().now(),
+        )  # fmt: skip
+        assert report is not None  # found just above
+        print(report_json(report, pairs, people))
+        return 0
+    finally:
+        await engine.dispose()

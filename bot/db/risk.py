@@ -201,3 +201,17 @@ async def list_at_risk_pairs(
         )
     found.sort(key=lambda p: (p.since, p.pair_id))
     return found, total
+
+
+async def count_at_risk_pairs(
+    session: AsyncSession, *, team_id: str, program_id: int, now: datetime
+) -> int:
+    """How many of one program's pairs are at risk now (the program report's count)."""
+    rule = _rule(now)
+    scope = (
+        select(PairRow.id)
+        .join(ProgramRow, ProgramRow.id == PairRow.program_id)
+        .outerjoin(rule.last, rule.last.c.pair_id == PairRow.id)
+        .where(PairRow.team_id == team_id, PairRow.program_id == program_id, rule.at_risk)
+    )
+    return await session.scalar(select(func.count()).select_from(scope.subquery())) or 0

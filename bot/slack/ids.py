@@ -242,3 +242,19 @@ PROGRAM_POST_DIGEST = "posts_digest"
 PROGRAM_MILESTONE_MEETINGS = InputId("program_milestone_meetings", "milestone_meetings")
 PROGRAM_TIMEZONE = InputId("program_timezone", "timezone")  # static select
 PROGRAM_TIMEZONE_TYPED = InputId("program_timezone_typed", "timezone_typed")
+
+# --- Reports (issue 12) -------------------------------------------------------------
+# `/mentor report`: a modal asks which program and period, then shows the report in
+# place (REPORT_VIEW); its "Export CSV" button's value is "<program id>:<period>".
+REPORT_PICK_VIEW = "report_pick"
+REPORT_PROGRAM = InputId("report_program", "program")  # static select, when several
+REPORT_PERIOD = InputId("report_period", "period")  # static select
+REPORT_VIEW = "report"
+REPORT_EXPORT = "report_export"
+
+ADMIN_ACTIONS = ADMIN_ACTIONS | {REPORT_EXPORT}
+ADMIN_VIEWS = {
+    **ADMIN_VIEWS,
+    REPORT_PICK_VIEW: REPORT_PERIOD.block_id,
+    REPORT_VIEW: REPORT_PERIOD.block_id,  # no inputs: a forged submission is refused
+}
