@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from bot.services.reports import FEWER_THAN, EnrollmentLine, PairLine, Report
+from bot.services.reports import HIDDEN, EnrollmentLine, PairLine, Report
 
 PAIRS_HEADER = (
     "pair_id", "round", "reverse_mentor", "reverse_mentor_slack_id", "leader",
@@ -63,7 +63,7 @@ def enrollment_csv(lines: list[EnrollmentLine]) -> str:
 
 
 def _breakdown(groups: dict[str, int | None]) -> dict[str, int | str]:
-    return {name: FEWER_THAN if n is None else n for name, n in groups.items()}
+    return {name: HIDDEN if n is None else n for name, n in groups.items()}
 
 
 def report_numbers(report: Report) -> dict[str, Any]:

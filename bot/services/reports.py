@@ -6,7 +6,8 @@ Privacy is decided here, once, so no surface can undo it:
   never a rating next to a person: ratings are counted, averaged only when at least
   AVERAGE_MIN_RATERS people rated, and drawn as a histogram only from HISTOGRAM_MIN_RATERS;
 - a breakdown group (a role, a career stage) of fewer than SMALL_GROUP people carries
-  no number (None: "fewer than 5" on every surface).
+  no number (None: HIDDEN on every surface), nor does the next smallest when it is
+  the only one: the total minus the others would give it away.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from bot.db.tables import (
 from bot.domain import CareerStage, PairStatus, Role, SkillKind, StoryStatus
 
 SMALL_GROUP = 5  # a breakdown group smaller than this shows no number
-FEWER_THAN = f"fewer than {SMALL_GROUP}"  # what it shows instead, on every surface
+HIDDEN = "hidden (a small group)"  # what a suppressed group shows, on every surface
 AVERAGE_MIN_RATERS = 3  # the Home's threshold too (bot/slack/views/home.py)
 HISTOGRAM_MIN_RATERS = 5
 TOP_SKILLS = 5
@@ -170,8 +171,14 @@ def _stage_label(stage: int | None) -> str:
 
 
 def suppress_small(counts: Counter[str]) -> dict[str, int | None]:
-    """A group's count, or None when it has fewer than SMALL_GROUP people. Pure."""
-    return {key: (n if n >= SMALL_GROUP else None) for key, n in sorted(counts.items()) if n}
+    """A group's count, or None when it has fewer than SMALL_GROUP people; when only
+    one group is that small, the next smallest is hidden too, since the total is shown
+    and the rest would give the small one away. Empty groups are left out. Pure."""
+    groups = {key: n for key, n in sorted(counts.items()) if n}
+    hidden = {key for key, n in groups.items() if n < SMALL_GROUP}
+    if len(hidden) == 1 and len(groups) > 1:
+        hidden.add(min((k for k in groups if k not in hidden), key=lambda k: (groups[k], k)))
+    return {key: (None if key in hidden else n) for key, n in groups.items()}
 
 
 def period_window(

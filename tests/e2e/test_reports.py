@@ -194,9 +194,11 @@ async def test_the_report_shows_the_hand_counted_numbers_and_nothing_private(
     text = modal_text(view)
     for expected in [
         "*Enrolled:* 12",
-        "Reverse mentors: 6", "Leaders: 5", "Either role: fewer than 5",
-        "Early career: 5", "Senior leader: 5", "Developing: fewer than 5",
-        "Experienced: fewer than 5",
+        # One small role group (1): the next smallest (5) is hidden with it.
+        "Reverse mentors: 6", "Leaders: hidden (a small group)",
+        "Either role: hidden (a small group)",
+        "Early career: 5", "Senior leader: 5", "Developing: hidden (a small group)",
+        "Experienced: hidden (a small group)",
         "*Matched:* 6 people in 3 pairs",
         "*Pairs that met at least once:* 67% (2 of 3)",
         "*Meetings:* 4 · per pair 1.3 on average, median 1",
@@ -301,7 +303,8 @@ async def test_the_cli_prints_csv_and_json_and_refuses_an_unknown_program(
     document = json.loads(out)
     report = document["report"]
     assert report["enrollment"]["by_role"] == {
-        "Either role": "fewer than 5", "Leaders": 5, "Reverse mentors": 6
+        "Either role": "hidden (a small group)", "Leaders": "hidden (a small group)",
+        "Reverse mentors": 6,
     }  # fmt: skip
     assert report["meetings"]["meetings"] == 4 and report["checkins"] == {"sent": 6, "answered": 3}
     assert report["ratings"]["histogram"] == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 2}

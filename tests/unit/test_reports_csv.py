@@ -81,7 +81,7 @@ def test_the_csvs_quote_what_csv_needs_and_defuse_formulas() -> None:
 def test_json_has_the_numbers_with_small_groups_unbroken_and_both_tables() -> None:
     document = json.loads(report_json(report(), [PAIR], [PERSON]))
     assert document["report"]["enrollment"]["by_role"] == {
-        "Leaders": "fewer than 5", "Reverse mentors": 5
+        "Leaders": "hidden (a small group)", "Reverse mentors": 5
     }  # fmt: skip
     assert document["report"]["window"]["period"] == "all"
     assert document["report"]["ratings"] == {"count": 2, "raters": 2, "average": None,
@@ -96,6 +96,12 @@ def test_a_group_under_five_has_no_number_and_an_empty_one_is_not_listed() -> No
         "b": 5,
         "d": None,
     }
+    # One small group: the next smallest goes too, or total minus the rest would tell.
+    assert suppress_small(Counter({"a": 6, "b": 5, "c": 1, "d": 7})) == {
+        "a": 6, "b": None, "c": None, "d": 7,
+    }  # fmt: skip
+    assert suppress_small(Counter({"a": 9})) == {"a": 9}
+    assert suppress_small(Counter({"a": 2})) == {"a": None}
     assert AVERAGE_MIN_RATERS == home.AVERAGE_MIN_RATERS
 
 
@@ -104,7 +110,7 @@ def test_the_report_modal_escapes_titles_and_stays_within_block_kit_limits() -> 
     check_modal(view, callback_id=ids.REPORT_VIEW)
     text = json.dumps(view["blocks"])
     assert "&lt;!here&gt; &amp; more" in text and "<!here>" not in text
-    assert "AI &lt;tools&gt; (4)" in text and "Leaders: fewer than 5" in text
+    assert "AI &lt;tools&gt; (4)" in text and "Leaders: hidden (a small group)" in text
     many = report(story_titles=["<@U1> " + "x" * 400] * 500, program_name="P" * 300)
     view = report_modal(many, notice="done")
     check_modal(view, callback_id=ids.REPORT_VIEW)

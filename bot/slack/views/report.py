@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.reports import AVERAGE_MIN_RATERS, FEWER_THAN, Period, ProgramChoice, Report
+from bot.services.reports import AVERAGE_MIN_RATERS, HIDDEN, Period, ProgramChoice, Report
 from bot.slack import ids
 from bot.slack.text import escape_within, truncate_mrkdwn
 
@@ -87,7 +87,7 @@ def _number(value: float | None, unit: str = "") -> str:
 def _groups(groups: dict[str, int | None]) -> str:
     if not groups:
         return "—"
-    return ", ".join(f"{name}: {FEWER_THAN if n is None else n}" for name, n in groups.items())
+    return ", ".join(f"{name}: {HIDDEN if n is None else n}" for name, n in groups.items())
 
 
 def _skills(skills: list[tuple[str, int]]) -> str:
