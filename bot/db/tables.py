@@ -558,6 +558,34 @@ class StoryRow(Base):
     updated_at: Mapped[datetime | None]
 
 
+class CloseoutAnswerRow(Base):
+    """A participant's close-out survey at the end of a round: how valuable (1–5),
+    would they do it again, would they switch roles. Counted in reports, never shown
+    per person; `rejoined_at`: they took the one-click offer of the next round."""
+
+    __tablename__ = "closeout_answers"
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_id"),
+        one_of("role", Role),
+        between("value", 1, 5, nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID, index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(String(8))  # their role in that round
+    value: Mapped[int | None] = mapped_column(Integer)
+    again: Mapped[bool | None]
+    switch: Mapped[bool | None]  # would take the other role next time
+    answered_at: Mapped[datetime]
+    rejoined_at: Mapped[datetime | None]
+
+
 class StorySkillRow(Base):
     """A skill a story says was involved."""
 
