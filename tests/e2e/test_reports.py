@@ -9,7 +9,7 @@ import io
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from bot.db.tables import (
     WorkspaceRow,
 )
 from bot.domain import PairStatus, Role, RoundStatus, SkillKind, StoryStatus
+from bot.services.report_weeks import list_weekly_participation
+from bot.services.reports import Period, build_report
 from bot.slack import ids
 from bot.slack.guard import NOT_ADMIN
 from tests.e2e.conftest import ADMIN, MEMBER, RunningApp, open_modal
@@ -232,10 +234,14 @@ async def test_export_uploads_both_csvs_to_the_admins_dm_through_files_v2(
     await app.fake.await_until(lambda: app.fake.calls_to("files.completeUploadExternal"))
     [complete] = app.fake.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == f"D{ADMIN}"
-    assert len(app.fake.calls_to("files.getUploadURLExternal")) == 2
-    assert len(app.fake.calls_to(UPLOAD)) == 2
+    assert len(app.fake.calls_to("files.getUploadURLExternal")) == 3
+    assert len(app.fake.calls_to(UPLOAD)) == 3
     files = {f["filename"]: f for f in app.fake.uploaded_files.values()}
-    assert sorted(files) == ["enrollment-2026-12-01.csv", "pairs-2026-12-01.csv"]
+    assert sorted(files) == [
+        "enrollment-2026-12-01.csv", "pairs-2026-12-01.csv", "participation-2026-12-01.png",
+    ]  # fmt: skip
+    assert files["participation-2026-12-01.png"]["content"].startswith(b"\x89PNG\r\n\x1a\n")
+    files.pop("participation-2026-12-01.png")
     assert all(f["completed"] and f["channel_id"] == f"D{ADMIN}" for f in files.values())
     pairs = list(csv.DictReader(io.StringIO(files["pairs-2026-12-01.csv"]["content"].decode())))
     people = list(
@@ -317,3 +323,23 @@ async def test_the_cli_prints_csv_and_json_and_refuses_an_unknown_program(
     assert 'rating"' not in out.replace('"ratings"', "")
     code, out, err = run_cli("report", "--program", "Nope", env=env, cwd=tmp_path)
     assert (code, out) == (2, "") and err == "mentorbot: there is no program called 'Nope'\n"
+
+
+async def test_the_weekly_participation_behind_the_chart_matches_a_hand_count(
+    app: RunningApp, program: Program
+) -> None:
+    report = await build_report(app.sessions, team_id=None, program_id=program.program_id,
+                                period=Period.ALL, now=NOW)  # fmt: skip
+    assert report is not None
+    weeks = await list_weekly_participation(
+        app.sessions, program_id=program.program_id, window=report.window
+    )
+    # Mondays from the program's first week (it began Tue 1 Sep) to now's (Tue 1 Dec).
+    assert [w.week for w in weeks][:2] == [date(2026, 8, 31), date(2026, 9, 7)]
+    assert weeks[-1].week == date(2026, 11, 30) and len(weeks) == 14
+    by_week = {w.week: (w.enrolled, w.matched, w.met) for w in weeks}
+    assert by_week[date(2026, 8, 31)] == (12, 6, 2)  # P1 met on Sun 6 Sep
+    assert by_week[date(2026, 9, 7)] == (12, 6, 2)  # P2 met on Fri 11 Sep
+    assert by_week[date(2026, 9, 28)] == (12, 6, 2)  # P1 met on Sun 4 Oct
+    assert by_week[date(2026, 10, 5)] == (12, 6, 0)  # P3 ended on Sun 11 Oct
+    assert by_week[date(2026, 10, 12)] == (12, 4, 0)

@@ -7,6 +7,7 @@ request names is still untrusted: it must be a program of the requester's worksp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,13 +15,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.charts import participation_png
 from bot.reports_csv import enrollment_csv, pairs_csv
 from bot.runtime import Runtime
+from bot.services.report_weeks import list_weekly_participation
 from bot.services.reports import build_report, list_enrollment_lines, list_pair_lines, list_programs
 from bot.slack import ids
 from bot.slack.forms_reports import parse_export_value, parse_report_pick
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.modals import open_then_fill
+from bot.slack.text import escape
 from bot.slack.uploads import Upload, upload_to_dm
 from bot.slack.views.help import Subcommand
 from bot.slack.views.report import EXPORTED, TITLE, picker_modal, report_modal
@@ -82,8 +86,18 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             return
         pairs = await list_pair_lines(runtime.sessions, program_id=report.program_id)
         people = await list_enrollment_lines(runtime.sessions, program_id=report.program_id)
+        weeks = await list_weekly_participation(
+            runtime.sessions, program_id=report.program_id, window=report.window
+        )
+        # Drawing takes a fifth of a second: off the event loop.
+        chart = await asyncio.to_thread(
+            participation_png, weeks,
+            title=f"{report.program_name}: participation by week ({report.window.period.label})",
+        )  # fmt: skip
         day = f"{report.window.end:%Y-%m-%d}"
         uploads = [
+            Upload(f"participation-{day}.png", f"{report.program_name}: participation by week",
+                   chart),
             Upload(f"pairs-{day}.csv", f"{report.program_name}: pairs and meetings",
                    pairs_csv(pairs).encode()),
             Upload(f"enrollment-{day}.csv", f"{report.program_name}: enrollment",
@@ -93,8 +107,8 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
         try:
             await upload_to_dm(
                 client, user_id=user_id, uploads=uploads,
-                comment=f"CSV export of {report.program_name}: {len(pairs)} pairs, "
-                f"{len(people)} people.",
+                comment=f"{escape(report.program_name)}: participation by week, and the CSV export "
+                f"({len(pairs)} pairs, {len(people)} people).",
             )  # fmt: skip
             logger.info("report exported: program %s, %d pairs", report.program_id, len(pairs))
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:

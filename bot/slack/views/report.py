@@ -36,7 +36,7 @@ STORY_TITLE_MAX = 150
 SECTION_MAX = 3000
 FIT_LABELS = {"good": "Good fit", "deciding": "Still deciding", "not_a_fit": "Not a fit"}
 NO_PROGRAMS = "There are no programs yet. Create one with `/mentor admin`."
-EXPORTED = "The two CSV files are in your DM with me."
+EXPORTED = "The participation chart and the two CSV files are in your DM with me."
 
 
 def picker_modal(programs: Sequence[ProgramChoice]) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def report_modal(report: Report, *, notice: str | None = None) -> dict[str, Any]
     for line in report_lines(report):
         blocks.extend([DividerBlock(), _section(line)])
     export = ButtonElement(
-        text="Export CSV", action_id=ids.REPORT_EXPORT,
+        text="Chart and CSV to my DM", action_id=ids.REPORT_EXPORT,
         value=f"{report.program_id}:{w.period.value}",
     )  # fmt: skip
     blocks.append(ActionsBlock(elements=[export]))
