@@ -90,9 +90,10 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             runtime.sessions, program_id=report.program_id, window=report.window
         )
         # Drawing takes a fifth of a second: off the event loop.
+        period = report.window.period.label.lower()
         chart = await asyncio.to_thread(
             participation_png, weeks,
-            title=f"{report.program_name}: participation by week ({report.window.period.label})",
+            title=f"{report.program_name}: participation by week ({period})",
         )  # fmt: skip
         day = f"{report.window.end:%Y-%m-%d}"
         uploads = [
