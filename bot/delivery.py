@@ -38,6 +38,7 @@ message is due.
 from __future__ import annotations
 
 import asyncio
+import base64
 import enum
 import logging
 import random
@@ -78,6 +79,9 @@ from bot.domain import DeliveryStatus
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "mentorbot_outbox"
+# A row that uploads one file (files v2) instead of calling a Web API method: payload
+# {"filename", "title", "initial_comment", "content_base64"} (see `file_upload`).
+FILE_UPLOAD = "files.upload_v2"
 
 # The hold scope for a workspace whose token stopped working (other scopes are methods).
 TOKEN_SCOPE = "token"
@@ -253,6 +257,16 @@ class Outgoing:
             "next_attempt_at": self.due_at,
             "created_at": self.due_at,
         }
+
+
+def file_upload(*, filename: str, title: str, content: bytes, comment: str = "") -> dict[str, Any]:
+    """The payload of a FILE_UPLOAD row."""
+    return {
+        "filename": filename,
+        "title": title,
+        "initial_comment": comment,
+        "content_base64": base64.b64encode(content).decode("ascii"),
+    }
 
 
 async def enqueue_message(
@@ -659,8 +673,13 @@ class Deliverer:
             # Nothing was posted by this attempt; the row's outcome stays as it was.
             return self._retry(row, f"network: {type(exc).__name__}", unknown=row.outcome_unknown)
         try:
-            body = self._body(row, channel)
-            response = await self._call(lease, lambda: self._client.api_call(row.method, json=body))
+            if row.method == FILE_UPLOAD:
+                response = await self._upload(lease, row, channel)
+            else:
+                body = self._body(row, channel)
+                response = await self._call(
+                    lease, lambda: self._client.api_call(row.method, json=body)
+                )
         except SlackApiError as exc:
             return self._on_error(row, exc, lookup=False)
         except aiohttp.ClientConnectorError as exc:
@@ -674,6 +693,28 @@ class Deliverer:
             DeliveryStatus.SENT,
             channel=str(data.get("channel") or channel or ""),
             ts=str(data["ts"]) if data.get("ts") else None,
+        )
+
+    async def _upload(
+        self, lease: _Lease, row: OutgoingMessageRow, channel: str | None
+    ) -> AsyncSlackResponse:
+        """A FILE_UPLOAD row: the files v2 steps, shared into a channel or a person's DM
+        (completeUploadExternal takes a conversation id, not a user id). Unlike a post
+        it carries no metadata to look for after a crash: an unknown outcome uploads
+        again, so a file may come twice but is never lost."""
+        if channel and channel[0] in "UW":
+            channel = await self._open(lease, channel)
+        payload = row.payload
+        return await self._call(
+            lease,
+            lambda: self._client.files_upload_v2(
+                channel=channel,
+                content=base64.b64decode(payload["content_base64"]),
+                filename=payload["filename"],
+                title=payload.get("title") or payload["filename"],
+                initial_comment=payload.get("initial_comment") or None,
+                request_file_info=False,
+            ),
         )
 
     async def _open(self, lease: _Lease, users: str) -> str:

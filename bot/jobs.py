@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import SweepStats
 from bot.runtime import Runtime
+from bot.services.admin_digest import sweep_admin_digest
 from bot.services.celebrations import sweep_digest
 from bot.services.checkins import (
     plan_unplanned_pairs,
@@ -138,6 +139,12 @@ async def _digest(runtime: Runtime, now: datetime) -> int:
     return await sweep_digest(runtime.sessions, now=now)
 
 
+async def _admin_digest(runtime: Runtime, now: datetime) -> int:
+    return await sweep_admin_digest(
+        runtime.sessions, now=now, configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS
+    )
+
+
 DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
@@ -155,6 +162,7 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     # Stalled pairs before the digest, so it lists this tick's newly at-risk pairs too.
     ("stalled-pairs", _stalled_pairs),
     ("risk-digest", _risk_digest),
+    ("admin-digest", _admin_digest),
     ("story-removals", _story_removals),
 ]
 

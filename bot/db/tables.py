@@ -181,6 +181,8 @@ class ProgramRow(Base):
     posts_digest: Mapped[bool] = mapped_column(Boolean, default=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     digest_posted_for: Mapped[date | None] = mapped_column(Date)
+    # The admins' monthly DM (headline numbers and the chart): the last month it covered.
+    admin_digest_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

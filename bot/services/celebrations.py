@@ -264,12 +264,15 @@ def digest_due_at(month: date, *, days_mask: int, minute: int, timezone: str) ->
     return local_instant(day, minute, timezone=timezone)
 
 
-def digest_month(now: datetime, program: ProgramRow, *, timezone: str) -> date | None:
+def digest_month(
+    now: datetime, program: ProgramRow, *, timezone: str, covered: date | None
+) -> date | None:
     """The month whose digest is due at `now` (its first day), None when none is. Pure:
-    the current local month's digest time has passed and last month is not covered."""
+    the current local month's digest time has passed and last month is not `covered`
+    (the first day of the last month a digest of this kind covered)."""
     this_month = month_start(now.astimezone(resolve_zone(timezone)).date())
-    covered = previous_month(this_month)
-    if program.digest_posted_for is not None and program.digest_posted_for >= covered:
+    last_month = previous_month(this_month)
+    if covered is not None and covered >= last_month:
         return None
     due = digest_due_at(
         this_month,
@@ -277,7 +280,7 @@ def digest_month(now: datetime, program: ProgramRow, *, timezone: str) -> date |
         minute=program.checkin_minute,
         timezone=timezone,
     )
-    return covered if now >= due else None
+    return last_month if now >= due else None
 
 
 async def sweep_digest(sessions: Sessions, *, now: datetime) -> int:
@@ -308,7 +311,9 @@ async def sweep_digest(sessions: Sessions, *, now: datetime) -> int:
         zones = await list_program_zones(session, programs)
         messages = []
         for program in programs:
-            month = digest_month(now, program, timezone=zones[program.id])
+            month = digest_month(
+                now, program, timezone=zones[program.id], covered=program.digest_posted_for
+            )
             if month is None:
                 continue
             digest = await _month_digest(session, program, month, timezone=zones[program.id])

@@ -55,17 +55,23 @@ class Period(enum.StrEnum):
     DAYS_30 = "30d"
     DAYS_90 = "90d"
     ALL = "all"
+    MONTH = "month"  # a calendar month (the admins' monthly digest; not offered in the modal)
 
     @property
     def label(self) -> str:
         return _PERIOD_LABELS[self]
 
 
+# What an admin picks from (`/mentor report`, `mentorbot report --period`); MONTH is
+# the monthly digest's, with its window given.
+PERIODS_OFFERED = (Period.ROUND, Period.DAYS_30, Period.DAYS_90, Period.ALL)
+
 _PERIOD_LABELS = {
     Period.ROUND: "This round",
     Period.DAYS_30: "Last 30 days",
     Period.DAYS_90: "Last 90 days",
     Period.ALL: "Since the program began",
+    Period.MONTH: "Last month",
 }
 
 
@@ -222,9 +228,16 @@ async def find_program_id(sessions: Sessions, *, name: str) -> int | None:
 
 
 async def build_report(
-    sessions: Sessions, *, team_id: str | None, program_id: int, period: Period, now: datetime
+    sessions: Sessions,
+    *,
+    team_id: str | None,
+    program_id: int,
+    period: Period,
+    now: datetime,
+    window: Window | None = None,
 ) -> Report | None:
-    """The program's report, or None when it is no program of `team_id` (None: any)."""
+    """The program's report, or None when it is no program of `team_id` (None: any).
+    `window`: an explicit one (the admins' monthly digest: a calendar month)."""
     async with reading(sessions) as session:
         program = await session.get(ProgramRow, program_id)
         if program is None or (team_id is not None and program.team_id != team_id):
@@ -235,7 +248,7 @@ async def build_report(
             .order_by(RoundRow.number.desc())
             .limit(1)
         )
-        window = period_window(period, now=now, began=_began(program), round_=round_)
+        window = window or period_window(period, now=now, began=_began(program), round_=round_)
         pair_ids = await _period_pairs(session, program_id, window)
         return Report(
             program_id=program.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.reports import Period
+from bot.services.reports import PERIODS_OFFERED, Period
 from bot.slack import ids
 from bot.slack.forms import FormErrors, _has_block, _parse_id, _selected, parse_view_metadata
 
@@ -18,7 +18,7 @@ class ReportChoice:
 
 
 def _period(text: str | None) -> Period | None:
-    return Period(text) if text in {p.value for p in Period} else None
+    return Period(text) if text in {p.value for p in PERIODS_OFFERED} else None
 
 
 def parse_report_pick(values: object, private_metadata: object) -> ReportChoice | FormErrors:

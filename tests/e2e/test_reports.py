@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.db.engine import Sessions
 from bot.db.tables import (
@@ -31,6 +32,7 @@ from bot.db.tables import (
     WorkspaceRow,
 )
 from bot.domain import PairStatus, Role, RoundStatus, SkillKind, StoryStatus
+from bot.jobs import tick
 from bot.services.report_weeks import list_weekly_participation
 from bot.services.reports import Period, build_report
 from bot.slack import ids
@@ -343,3 +345,33 @@ async def test_the_weekly_participation_behind_the_chart_matches_a_hand_count(
     assert by_week[date(2026, 9, 28)] == (12, 6, 2)  # P1 met on Sun 4 Oct
     assert by_week[date(2026, 10, 5)] == (12, 6, 0)  # P3 ended on Sun 11 Oct
     assert by_week[date(2026, 10, 12)] == (12, 4, 0)
+
+
+async def test_admins_get_last_months_numbers_and_chart_once_on_the_first_working_day(
+    app: RunningApp, program: Program
+) -> None:
+    # Tue 1 Dec 2026, 12:00 UTC: past the program's 09:30 check-in time (its people
+    # have no zone: UTC) on December's first check-in day, so November is due.
+    set_clock(app, datetime(2026, 12, 1, 9, 29, tzinfo=UTC))
+    await tick(app.runtime)
+    assert [m for m in app.fake.messages(f"D{ADMIN}") if "November 2026" in m["text"]] == []
+    set_clock(app, NOW)
+    await tick(app.runtime)
+    await tick(app.runtime)  # a second tick (or process) sends nothing more
+    [digest] = [m for m in app.fake.messages(f"D{ADMIN}") if "November 2026 in Pilot" in m["text"]]
+    shown = json.dumps(digest["blocks"], ensure_ascii=False)
+    # November had no meeting (the hand count's were in September and October).
+    assert "• 0 meetings; 0% (0 of 2) of pairs met at least once" in shown
+    assert "Enrolled: 12" in shown
+    assert SECRET not in shown and EVIL_NAME not in shown
+    charts = [f for f in app.fake.uploaded_files.values()
+              if f["filename"] == "participation-2026-11.png"]  # fmt: skip
+    # One chart a program with its DM (Pilot, Tiny), each shared in the admin's DM.
+    assert len(charts) == 2
+    assert all(f["completed"] and f["channel_id"] == f"D{ADMIN}" for f in charts)
+    assert all(f["content"].startswith(b"\x89PNG") for f in charts)
+    async with app.sessions() as session:
+        covered = await session.scalar(
+            select(ProgramRow.admin_digest_for).where(ProgramRow.id == program.program_id)
+        )
+    assert covered == date(2026, 11, 1)

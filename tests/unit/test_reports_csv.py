@@ -11,9 +11,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.cli import REPORT_PERIODS
 from bot.reports_csv import enrollment_csv, pairs_csv, report_csv, report_json, safe_cell
 from bot.services.reports import (
     AVERAGE_MIN_RATERS,
+    PERIODS_OFFERED,
     Checkins,
     Enrollment,
     EnrollmentLine,
@@ -135,3 +137,9 @@ def test_the_picker_asks_for_a_program_only_when_there_are_several() -> None:
 def test_an_export_value_that_is_not_ours_is_refused(value: object) -> None:
     assert parse_export_value(value) is None
     assert parse_export_value("12:30d") == ReportChoice(12, Period.DAYS_30)
+
+
+def test_the_periods_offered_are_the_clis_and_not_the_digests_month() -> None:
+    assert tuple(p.value for p in PERIODS_OFFERED) == REPORT_PERIODS
+    assert Period.MONTH not in PERIODS_OFFERED
+    assert parse_export_value("3:month") is None and parse_export_value("3:30d") is not None

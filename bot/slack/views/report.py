@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -26,9 +27,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.reports import AVERAGE_MIN_RATERS, HIDDEN, Period, ProgramChoice, Report
+from bot.services.reports import (
+    AVERAGE_MIN_RATERS,
+    HIDDEN,
+    PERIODS_OFFERED,
+    ProgramChoice,
+    Report,
+)
 from bot.slack import ids
-from bot.slack.text import escape_within, truncate_mrkdwn
+from bot.slack.text import escape, escape_within, truncate_mrkdwn
+from bot.slack.views.blocks import section
 
 TITLE = "Program report"
 STORIES_LISTED_MAX = 10
@@ -58,7 +66,7 @@ def picker_modal(programs: Sequence[ProgramChoice]) -> dict[str, Any]:
                 ),
             )
         )
-    periods = [Option(value=p.value, text=p.label) for p in Period]
+    periods = [Option(value=p.value, text=p.label) for p in PERIODS_OFFERED]
     blocks.append(
         InputBlock(
             block_id=ids.REPORT_PERIOD.block_id,
@@ -166,3 +174,24 @@ def report_modal(report: Report, *, notice: str | None = None) -> dict[str, Any]
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=notice)]))
     view = View(type="modal", callback_id=ids.REPORT_VIEW, title=TITLE, close="Done", blocks=blocks)
     return view.to_dict()
+
+
+def admin_digest_message(report: Report, *, month: date) -> dict[str, Any]:
+    """The admins' monthly DM: a month's headline numbers (the chart follows as a file)."""
+    m, c = report.meetings, report.checkins
+    name = escape(report.program_name)
+    text = (
+        f"*{month:%B %Y} in {name}* 📊\n"
+        f"• {m.meetings} meetings; {_percent(m.pairs_met, m.pairs)} of pairs met at least once\n"
+        f"• Meeting rate by check-in period: "
+        f"{_percent(m.periods_with_meeting, m.periods_passed)}\n"
+        f"• Check-ins answered: {_percent(c.answered, c.sent)}\n"
+        f"• Enrolled: {report.enrollment.total} · pairs at risk now: {report.at_risk_pairs} · "
+        f"stories posted: {len(report.story_titles)}"
+    )
+    more = "The chart of participation by week follows. `/mentor report` has the rest."
+    return {
+        "text": f"{month:%B %Y} in {name}: {m.meetings} meetings.",
+        "blocks": [section(text), {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": more}]}],
+    }  # fmt: skip

@@ -1,0 +1,124 @@
+"""The admins' monthly DM: last month's headline numbers and the participation chart.
+
+A decision sweep (bot/jobs.py). Each program's admins hear once a month, on the
+program's first check-in day at its check-in time in its zone (the channel digest's
+moment). The DM and the chart are two outbox rows written with the decision; the chart
+is a FILE_UPLOAD row, drawn here so the outbox only ships bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import or_, select
+
+from bot.charts import participation_png
+from bot.db.engine import Sessions
+from bot.db.people import list_admin_user_ids
+from bot.db.tables import ProgramRow
+from bot.delivery import FILE_UPLOAD, Outgoing, enqueue_messages, file_upload
+from bot.matching.overlap import resolve_zone
+from bot.services.celebrations import (
+    digest_month,
+    list_program_zones,
+    month_start,
+    next_month,
+    previous_month,
+)
+from bot.services.report_weeks import list_weekly_participation
+from bot.services.reports import Period, Window, build_report
+from bot.slack.views.report import admin_digest_message
+
+logger = logging.getLogger(__name__)
+
+
+async def sweep_admin_digest(
+    sessions: Sessions, *, now: datetime, configured_admins: Collection[str]
+) -> int:
+    """Decision sweep: last month's DM to each program's admins, once. Returns how many
+    programs were covered. A tick a month late covers only the latest month.
+
+    The due programs stay locked (PostgreSQL; SQLite writes one at a time) while their
+    numbers are read, and are marked with the messages in one commit.
+    """
+    utc_day = now.astimezone(UTC).date()
+    # A local date is within a day of UTC's: a program covered up to the month before
+    # UTC tomorrow's month cannot be due, whatever its zone.
+    surely_covered = previous_month(month_start(utc_day + timedelta(days=1)))
+    async with sessions() as session, session.begin():
+        programs = list(
+            await session.scalars(
+                select(ProgramRow)
+                .where(
+                    or_(
+                        ProgramRow.admin_digest_for.is_(None),
+                        ProgramRow.admin_digest_for < surely_covered,
+                    )
+                )
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not programs:
+            return 0
+        zones = await list_program_zones(session, programs)
+        admins: dict[str, list[str]] = {}
+        messages: list[Outgoing] = []
+        covered = 0
+        for program in programs:
+            zone = zones[program.id]
+            month = digest_month(now, program, timezone=zone, covered=program.admin_digest_for)
+            if month is None:
+                continue
+            if program.team_id not in admins:
+                admins[program.team_id] = await list_admin_user_ids(
+                    session, team_id=program.team_id, configured=frozenset(configured_admins)
+                )
+            messages += await _digest_messages(
+                sessions, program, month=month, zone=zone, now=now,
+                admins=admins[program.team_id],
+            )  # fmt: skip
+            program.admin_digest_for = month
+            covered += 1
+        await enqueue_messages(session, messages)
+    if covered:
+        logger.info("admin digest: %d program(s), %d message(s)", covered, len(messages))
+    return covered
+
+
+async def _digest_messages(
+    sessions: Sessions,
+    program: ProgramRow,
+    *,
+    month: date,
+    zone: str,
+    now: datetime,
+    admins: list[str],
+) -> list[Outgoing]:
+    """The month's DM and chart for each admin."""
+    local = resolve_zone(zone)
+    start = datetime.combine(month, time(), tzinfo=local).astimezone(UTC)
+    end = datetime.combine(next_month(month), time(), tzinfo=local).astimezone(UTC)
+    window = Window(Period.MONTH, start, end)
+    report = await build_report(
+        sessions, team_id=program.team_id, program_id=program.id, period=Period.MONTH,
+        now=now, window=window,
+    )  # fmt: skip
+    if report is None or not admins:
+        return []
+    weeks = await list_weekly_participation(sessions, program_id=program.id, window=window)
+    title = f"{program.name}: participation by week, {month:%B %Y}"
+    chart = await asyncio.to_thread(participation_png, weeks, title=title)
+    key = f"admin-digest:{program.id}:{month:%Y-%m}"
+    payload = admin_digest_message(report, month=month)
+    upload = file_upload(filename=f"participation-{month:%Y-%m}.png", title=title, content=chart)
+    messages = []
+    for admin in admins:
+        messages.append(Outgoing(team_id=program.team_id, key=f"{key}:{admin}",
+                                 channel=admin, due_at=now, payload=payload))  # fmt: skip
+        messages.append(Outgoing(team_id=program.team_id, key=f"{key}:{admin}:chart",
+                                 channel=admin, due_at=now, method=FILE_UPLOAD,
+                                 payload=upload))  # fmt: skip
+    return messages
