@@ -34,6 +34,7 @@ from bot.slack.listeners import (
     workspace,
 )
 from bot.slack.listeners import checkin_settings as checkin_settings_listeners  # issue 10
+from bot.slack.listeners import closeout as closeout_listeners
 
 # Consent, fit check and round end (issue 9 points 4, 6, 7).
 from bot.slack.listeners import consent as consent_listeners
@@ -116,6 +117,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     # Consent, fit check and round end (issue 9 points 4, 6, 7).
     consent_listeners.register(app, runtime)
     fitcheck_listeners.register(app, runtime)
+    closeout_listeners.register(app, runtime)  # close-out survey (issue 12)
     checkins.register(app, runtime)  # answering check-ins (issue 10)
     stalled_listeners.register(app, runtime)  # stalled pairs (issue 10)
     checkin_settings_listeners.register(app, runtime)  # Home: own check-in day and time (issue 10)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.engine import Sessions
 from bot.db.tables import (
     CheckinRow,
+    CloseoutAnswerRow,
     OutgoingMessageRow,
     PairRow,
     PersonRow,
@@ -62,6 +63,8 @@ async def erase_person(session: AsyncSession, person: PersonRow, *, now: datetim
     # Their check-ins go (when they were asked, what they answered); the pair's meetings
     # stay as counts, no longer saying who recorded them (the foreign key nulls that).
     await session.execute(delete(CheckinRow).where(CheckinRow.person_id == person.id))
+    # Their close-out answers go too (explicitly: SQLite does not enforce the cascade).
+    await session.execute(delete(CloseoutAnswerRow).where(CloseoutAnswerRow.person_id == person.id))
     await session.execute(
         delete(OutgoingMessageRow).where(
             OutgoingMessageRow.team_id == team_id,

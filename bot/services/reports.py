@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,6 +26,7 @@ from bot.db.engine import Sessions, reading
 from bot.db.risk import count_at_risk_pairs
 from bot.db.tables import (
     CheckinRow,
+    CloseoutAnswerRow,
     MeetingRow,
     MembershipRow,
     PairRow,
@@ -123,6 +124,19 @@ class Ratings:
 
 
 @dataclass(frozen=True)
+class Closeout:
+    """The close-out survey (issue 12, point 4), counted: never an answer per person."""
+
+    answered: int = 0
+    people: int = 0
+    average: float | None = None  # how valuable, 1–5: only from AVERAGE_MIN_RATERS people
+    again_yes: int = 0
+    again_no: int = 0
+    would_switch: int = 0
+    rejoined: int = 0  # took the one-click offer of the next round
+
+
+@dataclass(frozen=True)
 class Report:
     program_id: int
     program_name: str
@@ -135,6 +149,7 @@ class Report:
     fit_answers: dict[str, int]
     at_risk_pairs: int
     story_titles: list[str]  # raw: escaped by each surface
+    closeout: Closeout = Closeout()
 
 
 @dataclass(frozen=True)
@@ -264,6 +279,7 @@ async def build_report(
                 session, team_id=program.team_id, program_id=program_id, now=now
             ),
             story_titles=await stories_section(session, program_id, window),
+            closeout=await get_closeout_results(session, program_id=program_id, window=window),
         )
 
 
@@ -467,6 +483,42 @@ async def ratings_section(session: AsyncSession, program_id: int, window: Window
         else None
     )
     return Ratings(count=count, raters=raters, average=average, histogram=histogram)
+
+
+async def get_closeout_results(
+    session: AsyncSession, *, program_id: int, window: Window
+) -> Closeout:
+    """The close-out answers given in the window, as counts in one query; the average
+    only when AVERAGE_MIN_RATERS people answered (a lone answer would be theirs)."""
+    scope = and_(
+        CloseoutAnswerRow.program_id == program_id,
+        CloseoutAnswerRow.value.is_not(None),
+        CloseoutAnswerRow.answered_at >= window.start,
+        CloseoutAnswerRow.answered_at <= window.end,
+    )
+
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.count(case((condition, 1)))
+
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(func.distinct(CloseoutAnswerRow.person_id)),
+                func.sum(CloseoutAnswerRow.value),
+                count_if(CloseoutAnswerRow.again.is_(True)),
+                count_if(CloseoutAnswerRow.again.is_(False)),
+                count_if(CloseoutAnswerRow.switch.is_(True)),
+                count_if(CloseoutAnswerRow.rejoined_at.is_not(None)),
+            ).where(scope)
+        )
+    ).one()
+    answered, people, total, again_yes, again_no, would_switch, rejoined = row
+    average = (total or 0) / answered if answered and people >= AVERAGE_MIN_RATERS else None
+    return Closeout(
+        answered=answered, people=people, average=average, again_yes=again_yes,
+        again_no=again_no, would_switch=would_switch, rejoined=rejoined,
+    )  # fmt: skip
 
 
 async def fit_section(session: AsyncSession, pair_ids: list[int]) -> dict[str, int]:

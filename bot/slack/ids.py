@@ -258,3 +258,16 @@ ADMIN_VIEWS = {
     REPORT_PICK_VIEW: REPORT_PERIOD.block_id,
     REPORT_VIEW: REPORT_PERIOD.block_id,  # no inputs: a forged submission is refused
 }
+
+# --- Close-out (issue 12) -------------------------------------------------------------
+# The round-end prompt's "Two-minute survey" button (value: pair id) opens CLOSEOUT_VIEW
+# (private_metadata: {"pair_id": N}); after a save with "again: yes" the modal offers
+# the next round in one click (CLOSEOUT_REJOIN, value: pair id), answered in place.
+CLOSEOUT_SURVEY = "closeout_survey"
+CLOSEOUT_VIEW = "closeout"
+CLOSEOUT_VALUE = InputId("closeout_value", "value")  # radio buttons 1–5
+CLOSEOUT_AGAIN = InputId("closeout_again", "again")  # radio buttons yes / no
+CLOSEOUT_SWITCH = InputId("closeout_switch", "switch")  # radio buttons yes / no, optional
+CLOSEOUT_YES = "yes"  # CLOSEOUT_AGAIN / CLOSEOUT_SWITCH option values
+CLOSEOUT_NO = "no"
+CLOSEOUT_REJOIN = "closeout_rejoin"

@@ -317,6 +317,8 @@ async def test_the_cli_prints_csv_and_json_and_refuses_an_unknown_program(
     assert report["meetings"]["meetings"] == 4 and report["checkins"] == {"sent": 6, "answered": 3}
     assert report["ratings"]["histogram"] == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 2}
     assert report["story_titles"] == [STORY_TITLE]
+    assert report["closeout"] == {"answered": 0, "people": 0, "average": None, "again_yes": 0,
+                                  "again_no": 0, "would_switch": 0, "rejoined": 0}  # fmt: skip
     assert [p["pair_id"] for p in document["pairs"]] == sorted(
         p["pair_id"] for p in document["pairs"]
     )

@@ -75,8 +75,10 @@ def closing_prompt_message(
 ) -> dict[str, Any]:
     text = (
         f"*Your {escape(program_name)} round has ended* 🎓\n"
-        f"Thank you for the time you gave {mention(partner_user_id)}. Two small things:\n"
+        f"Thank you for the time you gave {mention(partner_user_id)}. A few small things:\n"
         "• a private reflection on what you learned and shared (only you see it);\n"
+        "• a two-minute survey on how it went (counted with everyone's, never shown as "
+        "yours);\n"
         "• next round: keep going together, or meet someone new? You're only kept "
         "together if you both ask."
     )
@@ -96,6 +98,7 @@ def closing_prompt_message(
                         "text": {"type": "plain_text", "text": "Write a reflection"},
                     },
                     button(ids.STORY_WRITE, "Share a success story", pair_id),
+                    button(ids.CLOSEOUT_SURVEY, "Two-minute survey", pair_id),
                 ],
             },
         ],

@@ -146,7 +146,22 @@ def report_lines(report: Report) -> list[str]:
         f"*Reflection ratings:* {ratings}",
         f"*Fit checks:* {fit or 'no answers yet'}\n*Pairs at risk now:* {report.at_risk_pairs}",
         story_text,
+        closeout_line(report),
     ]
+
+
+def closeout_line(report: Report) -> str:
+    """The close-out survey's counts (never an answer per person)."""
+    o = report.closeout
+    if o.average is not None:
+        value = f"valuable {o.average:.1f} of 5 on average"
+    else:
+        value = f"the average shows once {AVERAGE_MIN_RATERS} people have answered"
+    return (
+        f"*Close-out survey:* {o.answered} answered · {value}\n"
+        f"Would do it again: yes {o.again_yes} / no {o.again_no} · "
+        f"would switch roles: {o.would_switch} · took the next round: {o.rejoined}"
+    )
 
 
 def report_modal(report: Report, *, notice: str | None = None) -> dict[str, Any]:
