@@ -58,14 +58,20 @@ def closing_prompt(app: RunningApp, user_id: str) -> dict[str, Any]:
 
 
 async def open_survey(app: RunningApp, user_id: str, value: str) -> dict[str, Any]:
-    """Click a "Two-minute survey" button carrying `value`; the modal once filled in."""
+    """Click a "Two-minute survey" button carrying `value`; the modal once filled in
+    (a new one: the view shown before the click does not count)."""
+    before = (app.fake.last_view_for(user_id) or {}).get("id")
     response = await app.slack.action(ids.CLOSEOUT_SURVEY, value, user_id=user_id,
                                       channel_id=f"D{user_id}", message_ts="1.000")  # fmt: skip
     assert response.status == 200
 
     def filled() -> bool:
         view = app.fake.last_view_for(user_id) or {}
-        return view.get("callback_id") != ids.LOADING_VIEW and bool(view.get("blocks"))
+        return (
+            view.get("id") != before
+            and view.get("callback_id") != ids.LOADING_VIEW
+            and bool(view.get("blocks"))
+        )
 
     await app.fake.await_until(filled)
     view = app.fake.last_view_for(user_id)
