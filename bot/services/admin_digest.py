@@ -39,7 +39,8 @@ async def sweep_admin_digest(
     sessions: Sessions, *, now: datetime, configured_admins: Collection[str]
 ) -> int:
     """Decision sweep: last month's DM to each program's admins, once. Returns how many
-    programs were covered. A tick a month late covers only the latest month.
+    programs were covered. A tick a month late covers only the latest month; a month
+    before the program existed is marked covered and not told.
 
     The due programs stay locked (PostgreSQL; SQLite writes one at a time) while their
     numbers are read, and are marked with the messages in one commit.
@@ -72,6 +73,9 @@ async def sweep_admin_digest(
             month = digest_month(now, program, timezone=zone, covered=program.admin_digest_for)
             if month is None:
                 continue
+            program.admin_digest_for = month
+            if program.created_at >= _month_window(month, zone).end:
+                continue  # the program did not exist yet: nothing to tell of that month
             if program.team_id not in admins:
                 admins[program.team_id] = await list_admin_user_ids(
                     session, team_id=program.team_id, configured=frozenset(configured_admins)
@@ -80,12 +84,19 @@ async def sweep_admin_digest(
                 sessions, program, month=month, zone=zone, now=now,
                 admins=admins[program.team_id],
             )  # fmt: skip
-            program.admin_digest_for = month
             covered += 1
         await enqueue_messages(session, messages)
     if covered:
         logger.info("admin digest: %d program(s), %d message(s)", covered, len(messages))
     return covered
+
+
+def _month_window(month: date, zone: str) -> Window:
+    """A calendar month in the program's zone, as UTC instants. Pure."""
+    local = resolve_zone(zone)
+    start = datetime.combine(month, time(), tzinfo=local).astimezone(UTC)
+    end = datetime.combine(next_month(month), time(), tzinfo=local).astimezone(UTC)
+    return Window(Period.MONTH, start, end)
 
 
 async def _digest_messages(
@@ -98,10 +109,7 @@ async def _digest_messages(
     admins: list[str],
 ) -> list[Outgoing]:
     """The month's DM and chart for each admin."""
-    local = resolve_zone(zone)
-    start = datetime.combine(month, time(), tzinfo=local).astimezone(UTC)
-    end = datetime.combine(next_month(month), time(), tzinfo=local).astimezone(UTC)
-    window = Window(Period.MONTH, start, end)
+    window = _month_window(month, zone)
     report = await build_report(
         sessions, team_id=program.team_id, program_id=program.id, period=Period.MONTH,
         now=now, window=window,

@@ -23,6 +23,7 @@ from bot.db.tables import (
 )
 from bot.domain import MembershipStatus, PairStatus, Role, RoundStatus
 from bot.services.introductions import enqueue_introductions
+from bot.services.reports import Period, build_report
 from bot.slack import ids
 from tests.e2e.conftest import RunningApp
 from tests.e2e.test_consent import buttons, click, dms, eventually, set_clock, settle
@@ -191,6 +192,20 @@ async def test_a_three_month_program_sends_exactly_the_expected_checkins_at_loca
             )
         )
     assert skipped == ["paused"] * 12
+    # The program's report after three months of ticks, against the same hand count:
+    # five people checked in on twelve times each, every one answered (by the stand-in
+    # above, which records no meeting); three pairs of six people.
+    async with app.sessions() as session:
+        program_id = await session.scalar(select(ProgramRow.id))
+    assert program_id is not None
+    report = await build_report(app.sessions, team_id=None, program_id=program_id,
+                                period=Period.ALL, now=app.clock.now())  # fmt: skip
+    assert report is not None
+    assert (report.checkins.sent, report.checkins.answered) == (5 * 12, 5 * 12)
+    assert (report.meetings.pairs, report.meetings.matched_people) == (3, 6)
+    assert (report.meetings.meetings, report.meetings.pairs_met) == (0, 0)
+    assert report.enrollment.total == 6
+    assert report.enrollment.by_role == {"Leaders": None, "Reverse mentors": None}  # 3 and 3
 
 
 async def test_three_ignored_checkins_pause_and_one_click_resumes_in_place(

@@ -69,7 +69,8 @@ def closeout_modal(target: SurveyTarget) -> dict[str, Any]:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*{escape(target.program_name)}* has ended for you. Three quick questions."
+                text=f"Your round of *{escape(target.program_name)}* has ended. "
+                "Three quick questions."
             )
         ),
         InputBlock(
@@ -120,7 +121,7 @@ def closeout_saved_modal(*, pair_id: int, again: bool, offer: Offer | None) -> d
     if offer is None:
         return _notice(
             "*Thank you* 🙏 Glad you'd do it again. There's no open program to join right "
-            "now; you'll hear when the next one opens."
+            "now; your program admins can tell you when the next one starts."
         )
     lead = "" if offer.same_program else "This program is closed, but another is open. "
     text = (
