@@ -91,13 +91,16 @@ async def _ended_member(
     return member
 
 
-async def _answer_row(session: AsyncSession, member: PairMember) -> CloseoutAnswerRow | None:
-    return await session.scalar(
-        select(CloseoutAnswerRow).where(
-            CloseoutAnswerRow.round_id == member.pair.round_id,
-            CloseoutAnswerRow.person_id == member.person.id,
-        )
+async def _answer_row(
+    session: AsyncSession, member: PairMember, *, for_update: bool = False
+) -> CloseoutAnswerRow | None:
+    query = select(CloseoutAnswerRow).where(
+        CloseoutAnswerRow.round_id == member.pair.round_id,
+        CloseoutAnswerRow.person_id == member.person.id,
     )
+    # Locked for the one-click rejoin: two clicks at once on PostgreSQL take turns,
+    # and the second finds `rejoined_at` set.
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def get_survey_target(
@@ -194,7 +197,7 @@ async def rejoin(
     `rejoined_at` set and changes nothing more."""
     async with sessions() as session, session.begin():
         member = await _ended_member(session, team_id=team_id, user_id=user_id, pair_id=pair_id)
-        row = await _answer_row(session, member) if member is not None else None
+        row = await _answer_row(session, member, for_update=True) if member else None
         if member is None or row is None or not row.again or not member.person.is_active:
             return RejoinResult(RejoinOutcome.NOT_YOURS)
         target = await _next_program(session, member.program)
