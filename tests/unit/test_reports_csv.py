@@ -143,3 +143,13 @@ def test_the_periods_offered_are_the_clis_and_not_the_digests_month() -> None:
     assert tuple(p.value for p in PERIODS_OFFERED) == REPORT_PERIODS
     assert Period.MONTH not in PERIODS_OFFERED
     assert parse_export_value("3:month") is None and parse_export_value("3:30d") is not None
+
+
+def test_a_pick_needs_both_a_program_and_a_period() -> None:
+    two = picker_modal([ProgramChoice(4, "Pilot"), ProgramChoice(5, "Second")])
+    no_program = state(select(ids.REPORT_PROGRAM, None), select(ids.REPORT_PERIOD, "all"))
+    assert parse_report_pick(no_program, two["private_metadata"]) == {
+        ids.REPORT_PERIOD.block_id: PICK_AGAIN
+    }
+    no_metadata = state(select(ids.REPORT_PERIOD, "all"))  # one program, its id lost
+    assert parse_report_pick(no_metadata, "") == {ids.REPORT_PERIOD.block_id: PICK_AGAIN}

@@ -9,6 +9,7 @@ import pytest
 from bot.domain import Role
 from bot.services.closeout import CloseoutAnswers, SurveyTarget
 from bot.slack import ids
+from bot.slack.forms import METADATA_MAX
 from bot.slack.forms_closeout import (
     CHOOSE_AGAIN,
     CHOOSE_SWITCH,
@@ -111,3 +112,11 @@ def test_a_second_survey_shows_the_earlier_answer() -> None:
         ids.CLOSEOUT_AGAIN.block_id: ids.CLOSEOUT_NO,
         ids.CLOSEOUT_SWITCH.block_id: ids.CLOSEOUT_YES,
     }
+
+
+def test_the_pair_metadata_takes_id_one_and_slacks_longest_metadata() -> None:
+    assert parse_closeout_pair('{"pair_id": 1}') == 1
+    assert parse_closeout_pair('{"pair_id": 0}') is None
+    longest = '{"pair_id": 1' + " " * (METADATA_MAX - len('{"pair_id": 1}')) + "}"
+    assert len(longest) == METADATA_MAX and parse_closeout_pair(longest) == 1
+    assert parse_closeout_pair(longest + " ") is None
