@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.views.enrollment import loading_modal
-from bot.slack.views.status import notice_modal
+from bot.slack.views.status import text_modal
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,7 @@ _MOVED_ON = frozenset({"hash_conflict", "not_found", "view_not_found"})
 
 
 def apology_modal(title: str = "Reverse mentoring") -> dict[str, Any]:
-    text = {"type": "section", "text": {"type": "mrkdwn", "text": MODAL_SORRY}}
-    return notice_modal({"blocks": [text]}, title=title)
+    return text_modal(MODAL_SORRY, title=title)
 
 
 async def open_then_fill(

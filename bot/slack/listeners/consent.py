@@ -31,7 +31,7 @@ from bot.slack.views.consent import (
     decline_modal,
     declined_message,
 )
-from bot.slack.views.status import notice_modal
+from bot.slack.views.status import text_modal
 
 logger = logging.getLogger(__name__)
 
@@ -165,5 +165,4 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
 
 def _notice(text: str) -> dict[str, Any]:
-    section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-    return notice_modal({"blocks": [section]}, title=DECLINE_TITLE)
+    return text_modal(text, title=DECLINE_TITLE)

@@ -39,15 +39,14 @@ from bot.slack.views.reflection import (
     reflection_modal,
     reflection_saved_modal,
 )
-from bot.slack.views.status import not_enrolled_message, notice_modal
+from bot.slack.views.status import not_enrolled_message, notice_modal, text_modal
 
 NOT_ENROLLED = "Reflections are for program members — join with `/mentor join` first."
 _MENU_VALUE = re.compile(r"(edit|delete):([0-9]{1,18})")
 
 
 def _gone_modal() -> dict[str, Any]:
-    text = {"type": "section", "text": {"type": "mrkdwn", "text": REFLECTION_GONE}}
-    return notice_modal({"blocks": [text]}, title=TITLE)
+    return text_modal(REFLECTION_GONE, title=TITLE)
 
 
 async def build_reflection_view(

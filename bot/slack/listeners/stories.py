@@ -32,7 +32,7 @@ from bot.slack.forms_stories import StoryMetadata, parse_story, parse_story_meta
 from bot.slack.listeners.commands import CommandRequest, CommandRouter
 from bot.slack.modals import open_then_fill
 from bot.slack.views.help import Subcommand
-from bot.slack.views.status import notice_modal
+from bot.slack.views.status import text_modal
 from bot.slack.views.story import (
     admin_answered_message,
     answered_message,
@@ -58,8 +58,7 @@ _PAIR_VALUE = re.compile(r"[0-9]{1,18}")
 
 
 def _notice(text: str) -> dict[str, Any]:
-    section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-    return notice_modal({"blocks": [section]}, title=TITLE)
+    return text_modal(text, title=TITLE)
 
 
 def parse_story_value(body: dict[str, Any]) -> tuple[int, int] | None:

@@ -405,6 +405,12 @@ def resumed_message(*, program_name: str, next_round_on: date | None = None) -> 
     )
 
 
+def text_modal(text: str, *, title: str = "Reverse mentoring") -> dict[str, Any]:
+    """A line of our own mrkdwn in a modal (a notice, a refusal, an apology)."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return notice_modal({"blocks": [section]}, title=title)
+
+
 def notice_modal(message: dict[str, Any], *, title: str = "Reverse mentoring") -> dict[str, Any]:
     """A message's blocks shown in a modal: in place of a submitted one, or instead of one."""
     return View(type="modal", title=title, close="Close", blocks=message["blocks"]).to_dict()
