@@ -371,8 +371,6 @@ class PairRow(Base):
     risk_cleared_at: Mapped[datetime | None]
     mentor_risk: Mapped[str | None] = mapped_column(String(12))  # RiskAnswer
     mentee_risk: Mapped[str | None] = mapped_column(String(12))
-    # The pair was still active when its round ended (set by the round-end sweep).
-    completed_at: Mapped[datetime | None]
     # Channel shout-outs already posted for this pair (milestone, completed round), and
     # when both partners were asked for a story after both rated a meeting 5.
     milestone_posted_at: Mapped[datetime | None]

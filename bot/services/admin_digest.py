@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection
-from datetime import UTC, date, datetime, time, timedelta
-
-from sqlalchemy import or_, select
+from datetime import UTC, date, datetime, time
 
 from bot.charts import participation_png
 from bot.db.engine import Sessions
@@ -24,9 +22,8 @@ from bot.matching.overlap import resolve_zone
 from bot.services.celebrations import (
     digest_month,
     list_program_zones,
-    month_start,
+    lock_programs_uncovered,
     next_month,
-    previous_month,
 )
 from bot.services.report_weeks import list_weekly_participation
 from bot.services.reports import Period, Window, build_report
@@ -45,23 +42,8 @@ async def sweep_admin_digest(
     The due programs stay locked (PostgreSQL; SQLite writes one at a time) while their
     numbers are read, and are marked with the messages in one commit.
     """
-    utc_day = now.astimezone(UTC).date()
-    # A local date is within a day of UTC's: a program covered up to the month before
-    # UTC tomorrow's month cannot be due, whatever its zone.
-    surely_covered = previous_month(month_start(utc_day + timedelta(days=1)))
     async with sessions() as session, session.begin():
-        programs = list(
-            await session.scalars(
-                select(ProgramRow)
-                .where(
-                    or_(
-                        ProgramRow.admin_digest_for.is_(None),
-                        ProgramRow.admin_digest_for < surely_covered,
-                    )
-                )
-                .with_for_update(skip_locked=True)
-            )
-        )
+        programs = await lock_programs_uncovered(session, ProgramRow.admin_digest_for, now=now)
         if not programs:
             return 0
         zones = await list_program_zones(session, programs)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.engine import Sessions
 from bot.db.tables import (
@@ -283,28 +284,38 @@ def digest_month(
     return last_month if now >= due else None
 
 
+async def lock_programs_uncovered(
+    session: AsyncSession,
+    covered: InstrumentedAttribute[date | None],
+    *,
+    now: datetime,
+    also: Sequence[ColumnElement[bool]] = (),
+) -> list[ProgramRow]:
+    """Programs a monthly digest (whose last month is `covered`) may be due for,
+    locked for this sweep (PostgreSQL; skipped when another sweep holds them).
+
+    A local date is within a day of the UTC one: a program covered up to the month
+    before UTC tomorrow's cannot be due, whatever its zone, so those are not read.
+    """
+    surely_covered = previous_month(month_start(now.astimezone(UTC).date() + timedelta(days=1)))
+    rows = await session.scalars(
+        select(ProgramRow)
+        .where(*also, or_(covered.is_(None), covered < surely_covered))
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
 async def sweep_digest(sessions: Sessions, *, now: datetime) -> int:
     """Decision sweep: each program's digest of last month, once, in its channel.
     Returns how many were queued. A month with nothing to report posts nothing (and
     counts as covered); a tick a month late posts only the latest month's."""
-    # A local date is within a day of the UTC one: a program covered up to the month
-    # before (UTC today + 1 day) cannot be due, whatever its zone.
-    utc_day = now.astimezone(UTC).date()
-    surely_covered = previous_month(month_start(utc_day + timedelta(days=1)))
     async with sessions() as session, session.begin():
-        programs = list(
-            await session.scalars(
-                select(ProgramRow)
-                .where(
-                    ProgramRow.posts_digest.is_(True),
-                    ProgramRow.channel_id.is_not(None),
-                    or_(
-                        ProgramRow.digest_posted_for.is_(None),
-                        ProgramRow.digest_posted_for < surely_covered,
-                    ),
-                )
-                .with_for_update(skip_locked=True)
-            )
+        programs = await lock_programs_uncovered(
+            session,
+            ProgramRow.digest_posted_for,
+            now=now,
+            also=(ProgramRow.posts_digest.is_(True), ProgramRow.channel_id.is_not(None)),
         )
         if not programs:
             return 0

@@ -216,7 +216,7 @@ async def sweep_round_ends(sessions: Sessions, *, now: datetime) -> int:
         }
         for pair, program in rows:
             pair.status = PairStatus.ENDED.value
-            pair.ended_at = pair.completed_at = now
+            pair.ended_at = now
             memberships = await get_membership_ids(
                 session, program_id=program.id, person_ids=people.keys()
             )

@@ -71,7 +71,6 @@ RECENT_PAIR = timedelta(days=30)  # an ended pair can still tell its story this 
 REMOVAL_WATCH = timedelta(days=14)  # how long a withdrawn post's removal is watched
 _OPEN = (StoryStatus.AWAITING_CONSENT.value, StoryStatus.AWAITING_APPROVAL.value,
          StoryStatus.APPROVED.value)  # fmt: skip
-_CLOSED = (StoryStatus.DECLINED.value, StoryStatus.WITHDRAWN.value)
 
 
 # --- keys ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Create Date: 2026-12-01 18:39:43.160684
 Reflections gain a program (for admins' counts), the meeting's date, "what I will try
 next", topics (skills) and an edit time; stories gain a title, anonymity, a version
 that edits bump, admin approval, decline, withdrawal and where the post went; pairs
-record a completed round and the shout-outs and story invitation already sent;
+record the shout-outs and story invitation already sent;
 programs set milestone shout-outs and the monthly digest.
 """
 
@@ -46,7 +46,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_story_skills_skill_id'), ['skill_id'], unique=False)
 
     with op.batch_alter_table('pairs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('milestone_posted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('completion_posted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('story_invited_at', sa.DateTime(timezone=True), nullable=True))
@@ -136,7 +135,6 @@ def downgrade() -> None:
         batch_op.drop_column('story_invited_at')
         batch_op.drop_column('completion_posted_at')
         batch_op.drop_column('milestone_posted_at')
-        batch_op.drop_column('completed_at')
 
     with op.batch_alter_table('story_skills', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_story_skills_skill_id'))
