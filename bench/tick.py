@@ -57,6 +57,7 @@ from bot.delivery import Deliverer
 from bot.domain import ALL_WEEKDAYS_MASK, CheckinStatus
 from bot.runtime import Runtime
 from bot.slack.admins import AdminDirectory
+from bot.slack.tokens import SingleToken
 from bot.worktime import checkin_due_at, local_instant
 
 DEFAULT_URL = os.environ.get(
@@ -398,6 +399,8 @@ def build_runtime(url: str) -> tuple[Runtime, StatementCounter]:
         client=client,
         deliverer=Deliverer(sessions, client, clock),
         admins=AdminDirectory(frozenset(), client, clock=clock),
+        tokens=SingleToken("xoxb-bench"),
+        installations=None,
     )
     return runtime, counter
 

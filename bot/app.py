@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.slack.gate import Admitted, find_malformation, screen
 from bot.slack.guard import register_admin_guard
 from bot.slack.identity import StartupAuthorize
+from bot.slack.installs import oauth_settings
 from bot.slack.listeners import (
     checkin_resume,  # check-ins paused after three unanswered (issue 10)
     checkins,  # answering check-ins (issue 10)
@@ -79,14 +80,23 @@ ADMITTED = "mentorbot_admitted"
 
 
 def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = None) -> AsyncApp:
-    app = AsyncApp(
-        client=runtime.client,
-        # From the auth.test made at start: no request waits on Slack to be authorized.
-        authorize=StartupAuthorize(runtime.client),
-        signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
-        # Our outbox and listeners run after the ack; the web server stays responsive.
-        process_before_response=False,
-    )
+    if runtime.installations is not None:
+        # OAuth mode: Bolt authorizes each request from the workspace's installation.
+        app = AsyncApp(
+            client=runtime.client,
+            oauth_settings=oauth_settings(runtime),
+            signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
+            process_before_response=False,
+        )
+    else:
+        app = AsyncApp(
+            client=runtime.client,
+            # From the auth.test made at start: no request waits on Slack to be authorized.
+            authorize=StartupAuthorize(runtime.client),
+            signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
+            # Our outbox and listeners run after the ack; the web server stays responsive.
+            process_before_response=False,
+        )
     router = router or commands.CommandRouter()
 
     @app.middleware

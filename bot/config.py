@@ -21,6 +21,9 @@ _FIXES = {
     "SLACK_BOT_TOKEN": "set it to the app's Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
     "SLACK_SIGNING_SECRET": "set it to the Signing Secret from the app's Basic Information page",
     "SLACK_APP_TOKEN": "set it to an app-level token (xapp-…) with connections:write",
+    "SLACK_CLIENT_ID": "set it to the Client ID from the app's Basic Information page",
+    "SLACK_CLIENT_SECRET": "set it to the Client Secret from the app's Basic Information page",
+    "SLACK_STATE_SECRET": "set it to a long random string, e.g. from `openssl rand -hex 32`",
     "SLACK_API_URL": "set it to an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "use e.g. sqlite:///mentorbot.db or postgresql://user:pass@host/db",
     "MENTORBOT_ADMIN_IDS": "use comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH",
@@ -46,6 +49,10 @@ class Settings(BaseSettings):
     SLACK_BOT_TOKEN: str = ""
     SLACK_SIGNING_SECRET: str = ""
     SLACK_APP_TOKEN: str = ""
+    # OAuth mode (issue 13): installs into many workspaces instead of one bot token.
+    SLACK_CLIENT_ID: str = ""
+    SLACK_CLIENT_SECRET: str = ""
+    SLACK_STATE_SECRET: str = ""
     SLACK_API_URL: str = "https://slack.com/api/"
     DATABASE_URL: str = "sqlite:///mentorbot.db"
     MENTORBOT_ADMIN_IDS: Annotated[frozenset[str], NoDecode] = frozenset()
@@ -79,6 +86,24 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return parse_database_url(value)
+
+    @property
+    def oauth(self) -> bool:
+        """OAuth mode: workspaces install the app, each with its own bot token."""
+        return bool(self.SLACK_CLIENT_ID or self.SLACK_CLIENT_SECRET)
+
+    def require_slack(self, *names: str) -> None:
+        """`require` for a command that talks to Slack: the bot token in single-workspace
+        mode, the client id and secret in OAuth mode, never both."""
+        if not self.oauth:
+            self.require("SLACK_BOT_TOKEN", *names)
+            return
+        if self.SLACK_BOT_TOKEN:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: unset SLACK_BOT_TOKEN "
+                "for OAuth mode (many workspaces), or the client id and secret for one."
+            )
+        self.require("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", *names)
 
     def require(self, *names: str) -> None:
         """Stop with a clear line if a setting this mode needs is empty."""

@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.db.engine import Sessions, build_engine, build_sessions
 from bot.delivery import Deliverer, DeliveryPolicy
 from bot.slack.admins import AdminDirectory
+from bot.slack.tokens import WorkspaceTokens, build_tokens, installation_store
 
 
 class AckFirst:
@@ -70,6 +72,10 @@ class Runtime:
     client: AsyncWebClient  # for replies inside a request (views.open, users.info)
     deliverer: Deliverer
     admins: AdminDirectory
+    # Each workspace's bot token (issue 13); `installations` is slack-sdk's store in
+    # OAuth mode and None with one configured SLACK_BOT_TOKEN.
+    tokens: WorkspaceTokens
+    installations: AsyncInstallationStore | None
     _sweep: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
     _more_queued: bool = field(default=False, init=False, repr=False)
     _closing: bool = field(default=False, init=False, repr=False)
@@ -167,6 +173,7 @@ def build_runtime(
         sessions, build_web_client(settings, for_delivery=True), clock, policy=policy
     )
     client = build_web_client(settings)
+    installations = installation_store(settings, engine) if settings.oauth else None
     return Runtime(
         settings=settings,
         engine=engine,
@@ -175,4 +182,6 @@ def build_runtime(
         client=client,
         deliverer=deliverer,
         admins=AdminDirectory(settings.MENTORBOT_ADMIN_IDS, client, clock=clock),
+        tokens=build_tokens(settings, installations, client),
+        installations=installations,
     )

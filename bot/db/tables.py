@@ -9,6 +9,8 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -119,6 +121,9 @@ class WorkspaceRow(Base):
     team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime]
+    # OAuth mode (issue 13): set when the app is uninstalled or its bot token revoked,
+    # cleared by a reinstall. While set, no sweep decides anything for the workspace.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class ProgramRow(Base):
@@ -664,3 +669,19 @@ class ProcessedEventRow(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(TEAM_ID)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# OAuth mode (issue 13): slack-sdk's own installation and state tables, defined by
+# slack-sdk (so its SQLAlchemy stores read and write them as they expect) but created
+# by our migrations, never at run time. `slack_bots.team_id` is how a workspace's
+# token is found; slack-sdk keeps every install as a row and reads the latest.
+INSTALLATIONS_TABLE = "slack_installations"
+BOTS_TABLE = "slack_bots"
+OAUTH_STATES_TABLE = "slack_oauth_states"
+slack_installations = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, INSTALLATIONS_TABLE
+)
+slack_bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS_TABLE)
+slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, OAUTH_STATES_TABLE
+)

@@ -276,6 +276,10 @@ class FakeSlack:
             "apps.connections.open": self.socket_mode.open_connection,
         }
         self._port: int | None = None
+        # Many workspaces (issue 13): siblings share this server, reached by their own
+        # tokens; each keeps its own users, conversations and calls.
+        self._host: FakeSlack = self
+        self._family: list[FakeSlack] = [self]
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -284,6 +288,32 @@ class FakeSlack:
         self.add_user(BOT_USER_ID, name="mentorbot", real_name="Mentor Bot", is_bot=True, tz=None)
         self.add_user("USLACKBOT", name="slackbot", real_name="Slackbot", tz=None)
         self.add_channel(GENERAL_CHANNEL_ID, "general")
+
+    # ---------------------------------------------------------------- workspaces
+
+    def add_workspace(self, team_id: str, *, token: str | None = None) -> FakeSlack:
+        """Another workspace on this same Slack: its own members, channels and calls
+        (`calls` of each instance holds only the calls made with its token), reached at
+        the same `base_url` with its own bot token."""
+        if any(w.team_id == team_id for w in self._family):
+            raise ValueError(f"workspace {team_id} exists")
+        sibling = FakeSlack(token=token or f"xoxb-{team_id.lower()}", team_id=team_id)
+        sibling._host = self._host
+        sibling._family = self._family
+        sibling._ids, sibling._ts = self._ids, self._ts  # ids unique across the family
+        self._family.append(sibling)
+        return sibling
+
+    def workspace(self, team_id: str) -> FakeSlack:
+        return next(w for w in self._family if w.team_id == team_id)
+
+    def _by_token(self, token: str | None) -> FakeSlack:
+        """The workspace a bot token belongs to (this one if none does: invalid_auth)."""
+        return next((w for w in self._family if token and w.token == token), self)
+
+    def _holding(self, attribute: str, key: str) -> FakeSlack:
+        """The workspace whose `attribute` dict holds `key` (ids are unique family-wide)."""
+        return next((w for w in self._family if key in getattr(w, attribute)), self)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -324,9 +354,10 @@ class FakeSlack:
     @property
     def url(self) -> str:
         """Server root, e.g. `http://127.0.0.1:PORT`."""
-        if self._port is None:
+        port = self._host._port
+        if port is None:
             raise RuntimeError("FakeSlack is not started")
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{port}"
 
     @property
     def base_url(self) -> str:
@@ -788,8 +819,10 @@ class FakeSlack:
         method = request.match_info["method"]
         params = dict(request.query)
         params.update(await _read_body(request))
-        call = self._record(method, _decode_json_fields(params), request)
-        return await self._answer(call, lambda: self._perform(call))
+        token = _bearer(request.headers) or params.get("token")
+        workspace = self._by_token(str(token) if token else None)
+        call = workspace._record(method, _decode_json_fields(params), request)
+        return await workspace._answer(call, lambda: workspace._perform(call))
 
     def _perform(self, call: Call) -> Answer:
         headers = {"x-oauth-scopes": BOT_SCOPES}
@@ -818,6 +851,8 @@ class FakeSlack:
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
+        if (owner := self._holding("_uploads", file_id)) is not self:
+            return await owner._handle_upload(request)
         if request.content_type.startswith("multipart/"):
             part = await (await request.multipart()).next()
             data = bytes(await part.read()) if isinstance(part, BodyPartReader) else b""
@@ -842,6 +877,9 @@ class FakeSlack:
         401: it redirects to the workspace's sign-in page (HTML), so an app that follows
         redirects gets a web page instead of the file."""
         team_file = request.match_info["team_file"]
+        owner = next((w for w in self._family if team_file.startswith(f"{w.team_id}-")), self)
+        if owner is not self:
+            return await owner._handle_file_download(request)
         call = self._record(FILE_DOWNLOAD, {"file": team_file}, request)
         fault = self._injected_fault(FILE_DOWNLOAD)
         if fault is not None:
@@ -866,6 +904,8 @@ class FakeSlack:
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         response_id = request.match_info["response_id"]
+        if (owner := self._holding("_responses", response_id)) is not self:
+            return await owner._handle_response_url(request)
         body = _decode_json_fields(await _read_body(request))
         if set(body) == {"payload"}:  # form-encoded `payload=<json>`
             body = json.loads(body["payload"])
