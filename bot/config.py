@@ -6,15 +6,17 @@ Only this module reads the environment (ARCHITECTURE.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,}$")
 
 # How to fix each setting, for the one-line start-up error.
 _FIXES = {
@@ -26,7 +28,10 @@ _FIXES = {
     "SLACK_STATE_SECRET": "set it to a long random string, e.g. from `openssl rand -hex 32`",
     "SLACK_API_URL": "set it to an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "use e.g. sqlite:///mentorbot.db or postgresql://user:pass@host/db",
-    "MENTORBOT_ADMIN_IDS": "use comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH",
+    "MENTORBOT_ADMIN_IDS": (
+        "use comma-separated Slack user ids, e.g. U012AB3CD,U045EF6GH; with many workspaces "
+        "give each as TEAM_ID:USER_ID, e.g. T012AB3CD:U045EF6GH"
+    ),
     "PORT": "use a whole number from 1 to 65535",
     "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }
@@ -66,13 +71,17 @@ class Settings(BaseSettings):
 
     @field_validator("MENTORBOT_ADMIN_IDS", mode="before")
     @classmethod
-    def _split_admins(cls, value: object) -> object:
+    def _split_admins(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):
             return value
         ids = frozenset(part.strip() for part in value.split(",") if part.strip())
-        bad = sorted(i for i in ids if not _USER_ID.match(i))
+        bad = sorted(i for i in ids if not _admin_entry(i))
         if bad:
             raise ValueError(f"not a Slack user id: {', '.join(bad)}")
+        # A user id names a person in one workspace only (U0ADMIN01 in another is someone else).
+        plain = sorted(i for i in ids if ":" not in i)
+        if plain and (info.data.get("SLACK_CLIENT_ID") or info.data.get("SLACK_CLIENT_SECRET")):
+            raise ValueError(f"{', '.join(plain)} names no workspace, needed in OAuth mode")
         return ids
 
     @field_validator("SLACK_API_URL")
@@ -113,6 +122,22 @@ class Settings(BaseSettings):
         for name, prefix in (("SLACK_BOT_TOKEN", "xoxb-"), ("SLACK_APP_TOKEN", "xapp-")):
             if name in names and not getattr(self, name).startswith(prefix):
                 raise ConfigError(f"{name} does not start with {prefix}: {_FIXES[name]}.")
+
+
+def admins_of(entries: Collection[str], team_id: str) -> frozenset[str]:
+    """The MENTORBOT_ADMIN_IDS entries that make admins in `team_id`: `T…:U…` for that team,
+    plain `U…` for the one workspace (refused in OAuth mode, so one team is all there is)."""
+    users = set()
+    for entry in entries:
+        team, _, user = entry.rpartition(":")
+        if team in ("", team_id):
+            users.add(user)
+    return frozenset(users)
+
+
+def _admin_entry(entry: str) -> bool:
+    team, sep, user = entry.rpartition(":")
+    return bool(_USER_ID.match(user) and (not sep or _TEAM_ID.match(team)))
 
 
 def parse_database_url(url: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import admins_of
 from bot.db.tables import (
     CheckinRow,
     MeetingRow,
@@ -254,8 +255,9 @@ def is_schedulable(person: PersonRow) -> bool:
 async def list_admin_user_ids(
     session: AsyncSession, *, team_id: str, configured: frozenset[str]
 ) -> list[str]:
-    """Who hears private admin notices (help requests, the at-risk digest): the
-    configured admins plus the workspace's admins and owners the bot knows of."""
+    """Who hears private admin notices (help requests, the at-risk digest): the team's
+    configured admins (`configured` is MENTORBOT_ADMIN_IDS) plus the workspace's admins
+    and owners the bot knows of."""
     known = await session.scalars(
         select(PersonRow.slack_user_id).where(
             PersonRow.team_id == team_id,
@@ -263,4 +265,4 @@ async def list_admin_user_ids(
             PersonRow.is_active.is_(True),
         )
     )
-    return sorted(configured | set(known))
+    return sorted(admins_of(configured, team_id) | set(known))

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import admins_of
 from bot.db.tables import (
     MembershipRow,
     PairRow,
@@ -185,8 +186,9 @@ async def enqueue_admin_summaries(
     admin_ids: frozenset[str],
     now: datetime,
 ) -> None:
-    """An automatic round's summary, by DM to each configured admin."""
-    for admin in sorted(admin_ids):
+    """An automatic round's summary, by DM to each of the team's configured admins
+    (`admin_ids` is MENTORBOT_ADMIN_IDS)."""
+    for admin in sorted(admins_of(admin_ids, program.team_id)):
         await enqueue_message(
             session,
             team_id=program.team_id,

@@ -1,4 +1,4 @@
-"""Who may run programs: MENTORBOT_ADMIN_IDS plus workspace admins and owners."""
+"""Who may run programs: the team's MENTORBOT_ADMIN_IDS plus workspace admins and owners."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
+from bot.config import admins_of
 from bot.slack.users import fetch_user
 
 
@@ -34,7 +35,7 @@ class AdminDirectory:
         self._cache: dict[tuple[str, str], tuple[datetime, bool]] = {}
 
     async def is_admin(self, team_id: str, user_id: str) -> bool:
-        if user_id in self._admin_ids:
+        if user_id in admins_of(self._admin_ids, team_id):
             return True
         key = (team_id, user_id)
         cached = self._cache.get(key)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 
-from bot.config import ConfigError, load_settings, parse_database_url
+from bot.config import ConfigError, admins_of, load_settings, parse_database_url
 
 
 def _asyncpg_connect_args(url: str) -> dict[str, object]:
@@ -65,3 +65,41 @@ def test_a_bad_url_in_the_settings_is_one_line_naming_database_url() -> None:
     line = str(caught.value)
     assert "\n" not in line
     assert line.startswith("DATABASE_URL is invalid (port 'abc' is not a number): use e.g.")
+
+
+def test_a_team_scoped_admin_id_makes_an_admin_in_that_team_only() -> None:
+    entries = load_settings(
+        SLACK_CLIENT_ID="1.2", MENTORBOT_ADMIN_IDS="T0ALPHA01:U0ADMIN01, T0OTHER02:U0BOSS002"
+    ).MENTORBOT_ADMIN_IDS
+    assert admins_of(entries, "T0ALPHA01") == {"U0ADMIN01"}
+    assert admins_of(entries, "T0OTHER02") == {"U0BOSS002"}
+    assert admins_of(entries, "T0THIRD03") == frozenset()
+
+
+def test_a_plain_admin_id_holds_in_the_one_workspace() -> None:
+    entries = load_settings(MENTORBOT_ADMIN_IDS="U0ADMIN01,T0ALPHA01:U0BOSS002").MENTORBOT_ADMIN_IDS
+    assert admins_of(entries, "T0ALPHA01") == {"U0ADMIN01", "U0BOSS002"}
+    assert admins_of(entries, "T0OTHER02") == {"U0ADMIN01"}
+
+
+@pytest.mark.parametrize("secret", [{"SLACK_CLIENT_ID": "1.2"}, {"SLACK_CLIENT_SECRET": "s"}])
+def test_a_plain_admin_id_in_oauth_mode_is_one_line_asking_for_the_team(
+    secret: dict[str, str],
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(MENTORBOT_ADMIN_IDS="T0ALPHA01:U0BOSS002,U0ADMIN01", **secret)
+    line = str(caught.value)
+    assert "\n" not in line
+    assert line.startswith(
+        "MENTORBOT_ADMIN_IDS is invalid (U0ADMIN01 names no workspace, needed in OAuth mode)"
+    )
+    assert "TEAM_ID:USER_ID, e.g. T012AB3CD:U045EF6GH" in line
+
+
+@pytest.mark.parametrize(
+    "entry", ["T0ALPHA01:alice", "alice:U0ADMIN01", "T0ALPHA01:", ":U0ADMIN01"]
+)
+def test_a_malformed_team_scoped_admin_id_is_refused_by_name(entry: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(MENTORBOT_ADMIN_IDS=entry)
+    assert f"(not a Slack user id: {entry})" in str(caught.value)
