@@ -1,0 +1,524 @@
+"""Two workspaces side by side (issue 13, point 4), in OAuth mode on one server.
+
+Both have the SAME user ids (Slack user ids are per workspace) but different people,
+programs, skills and channels. Driven over signed HTTP through a whole program: set-up,
+enrollment, a round, check-ins, a report and Home. Then everything is scanned: each
+workspace's Slack calls carry its own token only and mention nothing of the other, the
+database rows of a team reference only that team's rows, and no pair crosses teams.
+A request signed for one workspace naming the other's ids changes nothing there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk.oauth.installation_store import Bot
+from sqlalchemy import select
+
+from bot.clock import ShiftedClock
+from bot.config import load_settings
+from bot.db.engine import Sessions
+from bot.db.tables import (
+    Base,
+    CheckinRow,
+    PairRow,
+    PersonRow,
+    ProgramRow,
+    SkillRow,
+)
+from bot.delivery import DeliveryPolicy
+from bot.jobs import tick
+from bot.runtime import build_runtime
+from bot.slack import ids
+from bot.slack.listeners.commands import CommandRouter
+from tests.e2e.conftest import SIGNING_SECRET, RunningApp, open_skills_admin, serve
+from tests.e2e.test_enrollment import enroll
+from tests.e2e.test_programs_admin import open_form, open_list
+from tests.e2e.test_reports import show_report
+from tests.e2e.test_rounds import open_preview
+from tests.support.fake_slack import FakeSlack
+from tests.support.program_form import prefilled_values, set_channel, set_rules, set_text
+from tests.support.slack_requests import SlackRequester, plain_value
+
+ADMIN = "U0ADMIN01"  # the same id in both workspaces: two different people
+MENTORS = ("U0MENT001", "U0MENT002")
+LEADERS = ("U0LEAD001", "U0LEAD002")
+MISSING = 10**9  # an id no row has
+
+
+@dataclass(frozen=True)
+class Side:
+    team_id: str
+    program: str
+    channel: str
+    category: str
+    skill: str
+    names: dict[str, str]  # real name by user id
+    zone: str
+
+    @property
+    def words(self) -> list[str]:
+        """What only this workspace's Slack may ever see."""
+        return [self.team_id, self.program, self.channel, self.category, self.skill,
+                *self.names.values()]  # fmt: skip
+
+
+ALPHA = Side(
+    team_id="T0FAKE01",
+    program="Alpha Circle",
+    channel="C0ALPHA01",
+    category="Aurelian arts",
+    skill="Amber glassblowing",
+    names={
+        ADMIN: "Aurelia Admin",
+        MENTORS[0]: "Augustin Amsel",
+        MENTORS[1]: "Amadea Auer",
+        LEADERS[0]: "Anselm Arden",
+        LEADERS[1]: "Ariadne Ashby",
+    },
+    zone="Europe/Berlin",
+)
+BETA = Side(
+    team_id="T0OTHER02",
+    program="Beta Guild",
+    channel="C0BETA002",
+    category="Byzantine crafts",
+    skill="Bronze mosaics",
+    names={
+        ADMIN: "Bartholomew Boss",
+        MENTORS[0]: "Berenike Brandt",
+        MENTORS[1]: "Bonifaz Bauer",
+        LEADERS[0]: "Brunhilde Birch",
+        LEADERS[1]: "Balthasar Blum",
+    },
+    zone="America/New_York",
+)
+
+
+@dataclass
+class Two:
+    a: RunningApp
+    b: RunningApp
+
+    @property
+    def sessions(self) -> Sessions:
+        return self.a.runtime.sessions
+
+
+@pytest.fixture
+async def two(database_url: str, sessions: Sessions) -> AsyncIterator[Two]:
+    """The app in OAuth mode with both workspaces installed (saved straight into the
+    installation store, as the OAuth redirect would), each with its own bot token."""
+    with FakeSlack(team_id=ALPHA.team_id) as fake:
+        other = fake.add_workspace(BETA.team_id)
+        for workspace, side in ((fake, ALPHA), (other, BETA)):
+            for user, real_name in side.names.items():
+                workspace.add_user(user, name=real_name.split()[0].lower(), real_name=real_name,
+                                   tz=side.zone)  # fmt: skip
+            workspace.add_channel(side.channel, side.program.lower().replace(" ", "-"),
+                                  bot_member=False)  # fmt: skip
+        settings = load_settings(
+            SLACK_CLIENT_ID="1.2",
+            SLACK_CLIENT_SECRET="client-secret",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake.base_url,
+            DATABASE_URL=database_url,
+            MENTORBOT_ADMIN_IDS=f"{ALPHA.team_id}:{ADMIN},{BETA.team_id}:{ADMIN}",
+        )
+        clock = ShiftedClock(datetime.now(UTC))
+        policy = DeliveryPolicy(backoff_factor=0.01, backoff_cap=0.1)
+        runtime = build_runtime(settings, clock=clock, policy=policy)
+        assert runtime.installations is not None
+        for workspace in (fake, other):
+            await runtime.installations.async_save_bot(
+                Bot(app_id="A0MENTOR", team_id=workspace.team_id, bot_token=workspace.token,
+                    bot_id="B0MENTOR", bot_user_id="UBOT", installed_at=time.time())
+            )  # fmt: skip
+        router = CommandRouter()
+        runner, url = await serve(runtime, router)
+        slack_a = SlackRequester(url, SIGNING_SECRET, fake)
+        slack_b = SlackRequester(url, SIGNING_SECRET, other)
+        try:
+            yield Two(
+                RunningApp(url, fake, runtime, slack_a, clock, router),
+                RunningApp(url, other, runtime, slack_b, clock, router),
+            )
+        finally:
+            await slack_a.close()
+            await slack_b.close()
+            await runner.cleanup()
+            await runtime.close()
+
+
+# --- driving one workspace over signed HTTP ---------------------------------------------
+
+
+async def team_program(app: RunningApp) -> ProgramRow:
+    async with app.sessions() as session:
+        program = await session.scalar(
+            select(ProgramRow).where(ProgramRow.team_id == app.slack.team_id)
+        )
+    assert program is not None
+    return program
+
+
+async def set_up_program(app: RunningApp, side: Side) -> int:
+    """The admin names the workspace's program, gives it its channel (no consent step,
+    no automatic rounds) and adds the workspace's own skill."""
+    listed = await open_list(app)
+    default = await team_program(app)
+    form = await open_form(app, listed, program_id=default.id)
+    values = prefilled_values(form)
+    set_text(values, ids.PROGRAM_NAME, side.program)
+    set_channel(values, side.channel)
+    set_rules(values)
+    saved = await app.slack.submit_view(values, user_id=ADMIN, view_id=form["id"])
+    assert saved.json()["response_action"] == "update", saved.text
+    skills = await open_skills_admin(app, ADMIN)
+    added = await app.slack.submit_view(
+        {ids.SKILLS_ADD.block_id: {ids.SKILLS_ADD.action_id: plain_value(
+            f"{side.category}: {side.skill}")}},
+        user_id=ADMIN, view_id=skills["id"],
+    )  # fmt: skip
+    assert added.status == 200 and "errors" not in added.text, added.text
+    program = await team_program(app)
+    assert (program.name, program.channel_id) == (side.program, side.channel)
+    return program.id
+
+
+async def enroll_everyone(app: RunningApp, side: Side) -> None:
+    async with app.sessions() as session:
+        skill_id = await session.scalar(
+            select(SkillRow.id).where(SkillRow.team_id == side.team_id, SkillRow.name == side.skill)
+        )
+    assert skill_id is not None
+    for user in MENTORS:
+        saved = await enroll(app, user, role="mentor", stage="1", teaches=[str(skill_id)],
+                             learns=[], goals=f"Share {side.skill}")  # fmt: skip
+        assert saved.status == 200 and "errors" not in saved.text, saved.text
+    for user in LEADERS:
+        saved = await enroll(app, user, role="mentee", stage="4", teaches=[],
+                             learns=[str(skill_id)], goals=f"Learn {side.skill}")  # fmt: skip
+        assert saved.status == 200 and "errors" not in saved.text, saved.text
+
+
+async def run_round(app: RunningApp) -> None:
+    """`/mentor pair`: the preview, then the admin confirms it."""
+    view = await open_preview(app)
+    confirmed = await app.slack.submit_view({}, user_id=ADMIN, view_id=view["id"])
+    assert confirmed.status == 200
+    await app.fake.await_until(
+        lambda: "confirmed" in json.dumps((app.fake.view(view["id"]) or {}).get("blocks")),
+        timeout=10,
+    )
+
+
+async def open_home(app: RunningApp, user: str) -> dict[str, Any]:
+    """The app_home_opened event → the Home the app published for `user`."""
+
+    def published() -> int:
+        return sum(c.params.get("user_id") == user for c in app.fake.calls_to("views.publish"))
+
+    before = published()
+    await app.slack.event({"type": "app_home_opened", "user": user, "tab": "home",
+                           "channel": f"D{user}"})  # fmt: skip
+    await app.fake.await_until(lambda: published() > before, timeout=10)
+    home = app.fake.home_view(user)
+    assert home is not None
+    return home
+
+
+async def run_program(two: Two) -> None:
+    """Both workspaces, interleaved: set-up, enrollment, a round, then weeks of ticks."""
+    for app, side in ((two.a, ALPHA), (two.b, BETA)):
+        await set_up_program(app, side)
+    for app, side in ((two.a, ALPHA), (two.b, BETA)):
+        await enroll_everyone(app, side)
+    for app in (two.a, two.b):
+        await run_round(app)
+    for _ in range(3):  # intros, then a week or so of check-ins and reminders
+        await tick(two.a.runtime)
+        two.a.clock.advance(timedelta(days=4))
+    await tick(two.a.runtime)
+
+
+# --- scanning ---------------------------------------------------------------------------
+
+
+def call_texts(app: RunningApp) -> list[tuple[str, str, str | None]]:
+    """(method, everything sent, bearer token) for every call this workspace's Slack got."""
+    found = []
+    for call in app.fake.calls:
+        auth = call.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        found.append((call.method, json.dumps(call.params, ensure_ascii=False), token))
+    return found
+
+
+async def team_rows(sessions: Sessions, team_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table with a team_id, of this team: a snapshot."""
+    snapshot: dict[str, list[dict[str, Any]]] = {}
+    async with sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if "team_id" not in table.c:
+                continue
+            rows = await session.execute(
+                select(table).where(table.c.team_id == team_id).order_by(*table.primary_key)
+            )
+            snapshot[table.name] = [dict(row._mapping) for row in rows]
+    return snapshot
+
+
+async def cross_team_references(sessions: Sessions) -> list[str]:
+    """Every foreign key from a row with a team_id to a row with a team_id, whose two
+    team ids differ (a pair's people, a membership's program, a check-in's pair…)."""
+    crossed = []
+    async with sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if "team_id" not in table.c:
+                continue
+            for fk in table.foreign_keys:
+                target = fk.column.table
+                if "team_id" not in target.c or (target is table and fk.parent is fk.column):
+                    continue
+                query = (
+                    select(table.c.team_id, target.c.team_id)
+                    .select_from(table.join(target, fk.parent == fk.column))
+                    .where(table.c.team_id != target.c.team_id)
+                )
+                for own, other in await session.execute(query):
+                    crossed.append(
+                        f"{table.name}.{fk.parent.name} ({own}) -> {target.name} ({other})"
+                    )
+    return crossed
+
+
+def ids_of(rows: dict[str, list[dict[str, Any]]], table: str) -> set[int]:
+    return {row["id"] for row in rows.get(table, [])}
+
+
+# --- the side-by-side run ----------------------------------------------------------------
+
+
+async def test_two_workspaces_with_the_same_user_ids_never_cross(two: Two) -> None:
+    await run_program(two)
+    for app, side in ((two.a, ALPHA), (two.b, BETA)):
+        report = await show_report(app, ADMIN, (await team_program(app)).id)
+        assert side.program in json.dumps(report["blocks"], ensure_ascii=False)
+        for user in (ADMIN, MENTORS[0], LEADERS[0]):
+            home = await open_home(app, user)
+            assert side.names[user].split()[0] in json.dumps(home, ensure_ascii=False) or (
+                side.program in json.dumps(home, ensure_ascii=False)
+            )
+
+    # Each program ran: pairs made and introduced, check-ins planned, in both.
+    async with two.sessions() as session:
+        for side in (ALPHA, BETA):
+            pairs = list(
+                await session.scalars(select(PairRow).where(PairRow.team_id == side.team_id))
+            )
+            assert len(pairs) == 2, side.team_id
+            checkins = await session.scalars(
+                select(CheckinRow).where(CheckinRow.team_id == side.team_id)
+            )
+            assert list(checkins), f"no check-ins in {side.team_id}"
+
+    # Matching never paired people across teams; no row points at another team's row.
+    assert await cross_team_references(two.sessions) == []
+    async with two.sessions() as session:
+        people = {p.id: p.team_id for p in await session.scalars(select(PersonRow))}
+        for pair in await session.scalars(select(PairRow)):
+            assert people[pair.mentor_id] == people[pair.mentee_id] == pair.team_id
+
+    # Each workspace's Slack got calls made with its own token only, mentioning nothing
+    # of the other workspace: not its people, program, skill, channel, nor its row ids.
+    rows = {side.team_id: await team_rows(two.sessions, side.team_id) for side in (ALPHA, BETA)}
+    for app, side, other in ((two.a, ALPHA, BETA), (two.b, BETA, ALPHA)):
+        calls = call_texts(app)
+        assert calls, side.team_id
+        untokened = sorted({m for m, _, token in calls if token != app.fake.token})
+        assert {token for _, _, token in calls} == {app.fake.token}, (side.team_id, untokened)
+        sent = "\n".join(text for _, text, _ in calls)
+        for word in (side.program, side.skill, side.channel):  # the scan sees what is sent
+            assert word in sent, f"{word!r} never reached {side.team_id}"
+        for word in other.words:
+            assert word not in sent, f"{other.team_id}'s {word!r} reached {side.team_id}"
+        named = named_ids(app)
+        assert named["program"] and named["pair"], f"no ids found in {side.team_id}'s calls"
+        for kind, found in named.items():
+            own = ids_of(rows[side.team_id], f"{kind}s")
+            assert found <= own, f"{kind} ids {found - own} in {side.team_id}'s values"
+
+
+# Which kind of id a button or option value carries, by action id.
+_VALUE_KINDS = {
+    "pair": {ids.CONSENT_ACCEPT, ids.CONSENT_DECLINE, ids.FIT_GOOD, ids.FIT_DECIDING,
+             ids.FIT_NOT_A_FIT, ids.CLOSEOUT_SURVEY, ids.CLOSEOUT_REJOIN, ids.STORY_WRITE,
+             ids.RISK_NEW_MATCH, ids.RISK_PAUSE, ids.RISK_KEEP_GOING, ids.ROUND_PAIR_MENU},
+    "program": {ids.PROGRAM_EDIT, ids.HOME_MANAGE_SKILLS, ids.PAIR_PREVIEW_BUTTON,
+                ids.HOME_EDIT_PROFILE, ids.ROUND_CHOOSE_PROGRAM, ids.REPORT_EXPORT,
+                ids.REPORT_PROGRAM.action_id},
+}  # fmt: skip
+_METADATA_KINDS = {"program_id": "program", "round_id": "round", "pair_id": "pair",
+                   "checkin_id": "checkin"}  # fmt: skip
+
+
+def named_ids(app: RunningApp) -> dict[str, set[int]]:
+    """The program / round / pair / check-in ids this workspace's Slack was sent in
+    button and option values and in private_metadata."""
+    found: dict[str, set[int]] = {"program": set(), "round": set(), "pair": set(), "checkin": set()}
+
+    def value_kind(action_id: str) -> str | None:
+        if action_id.startswith("checkin_"):
+            return "checkin"
+        return next((k for k, actions in _VALUE_KINDS.items() if action_id in actions), None)
+
+    def note(kind: str | None, value: object) -> None:
+        numbers = re.findall(r"\d+", value) if isinstance(value, str) else []
+        if kind is not None and numbers:
+            # "<kind>:<pair id>" in the round menu; "<program id>:<period>" on export.
+            found[kind].add(int(numbers[-1] if kind == "pair" else numbers[0]))
+
+    def walk(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = value_kind(str(node.get("action_id", "")))
+        note(kind, node.get("value"))
+        for option in [*node.get("options", []), *node.get("initial_options", [])]:
+            note(kind, option.get("value") if isinstance(option, dict) else None)
+        metadata = node.get("private_metadata")
+        if isinstance(metadata, str) and metadata.startswith("{"):
+            for key, value in json.loads(metadata).items():
+                if key in _METADATA_KINDS and type(value) is int:
+                    found[_METADATA_KINDS[key]].add(value)
+        for child in node.values():
+            walk(child)
+
+    for call in app.fake.calls:
+        walk(call.params)
+    return found
+
+
+# --- forged requests: workspace A's users naming workspace B's ids ------------------------
+
+
+async def button_reply(app: RunningApp, action_id: str, value: str, user: str) -> str:
+    """A click on a DM button; what the app answered through the click's response_url."""
+    url = app.fake.new_response_url()
+    response_id = url.rsplit("/", 1)[-1]
+    clicked = await app.slack.action(action_id, value, user_id=user, response_url=url)
+    assert clicked.status == 200
+    await app.fake.await_until(lambda: app.fake.responses(response_id), timeout=10)
+    return json.dumps(app.fake.responses(response_id), ensure_ascii=False)
+
+
+async def modal_reply(app: RunningApp, action_id: str, value: str, user: str) -> str:
+    """A click that opens a modal; the modal as the app filled it in."""
+    updates = len(app.fake.calls_to("views.update"))
+    clicked = await app.slack.action(action_id, value, user_id=user)
+    assert clicked.status == 200
+    await app.fake.await_until(lambda: len(app.fake.calls_to("views.update")) > updates)
+    view = app.fake.last_view_for(user)
+    assert view is not None
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+async def submit_reply(
+    app: RunningApp, callback_id: str, metadata: str, user: str = ADMIN, values: Any = None
+) -> str:
+    """A modal submitted with forged private_metadata; the app's ack."""
+    submitted = await app.slack.submit_view(
+        values or {}, user_id=user, callback_id=callback_id, private_metadata=metadata,
+        view_id=f"V0FORGED{len(app.fake.calls)}",
+    )  # fmt: skip
+    assert submitted.status == 200
+    return submitted.text
+
+
+async def list_then_edit(app: RunningApp, program_id: int) -> str:
+    """ "Edit" on a program in the admin's list: what the list turned into."""
+    listed = await open_list(app)
+    await app.slack.action(ids.PROGRAM_EDIT, str(program_id), user_id=ADMIN, view_id=listed["id"])
+    await app.fake.await_until(
+        lambda: (app.fake.view(listed["id"]) or {}).get("blocks") != listed["blocks"]
+    )
+    return json.dumps((app.fake.view(listed["id"]) or {}).get("blocks"), ensure_ascii=False)
+
+
+async def confirm_other_round(app: RunningApp, program_id: int, round_id: int) -> str:
+    """Confirm a preview whose metadata names another round: what the modal then says."""
+    view = await open_preview(app)
+    metadata = json.dumps({"program_id": program_id, "round_id": round_id, "page": 0})
+    await app.slack.submit_view({}, user_id=ADMIN, view_id=view["id"], private_metadata=metadata)
+    await app.fake.await_until(lambda: "⏳" not in json.dumps(app.fake.view(view["id"])))
+    return json.dumps((app.fake.view(view["id"]) or {}).get("blocks"), ensure_ascii=False)
+
+
+def report_values(program_id: int) -> dict[str, Any]:
+    return {
+        ids.REPORT_PROGRAM.block_id: {ids.REPORT_PROGRAM.action_id: {
+            "type": "static_select", "selected_option": {"value": str(program_id)}}},
+        ids.REPORT_PERIOD.block_id: {ids.REPORT_PERIOD.action_id: {
+            "type": "static_select", "selected_option": {"value": "all"}}},
+    }  # fmt: skip
+
+
+async def test_a_request_signed_for_one_workspace_cannot_touch_the_others_programs(
+    two: Two,
+) -> None:
+    await run_program(two)
+    a = two.a
+    async with two.sessions() as session:
+        program = await team_program(two.b)
+        pair = await session.scalar(
+            select(PairRow).where(PairRow.team_id == BETA.team_id).order_by(PairRow.id)
+        )
+        assert pair is not None
+        round_id, pair_id = pair.round_id, pair.id
+        mentor = await session.get(PersonRow, pair.mentor_id)
+        checkin_id = await session.scalar(
+            select(CheckinRow.id).where(CheckinRow.team_id == BETA.team_id).limit(1)
+        )
+        assert mentor is not None and checkin_id is not None
+    # The same user id is in B's pair and in A: A's person clicks on B's pair.
+    user = mentor.slack_user_id
+    assert user in ALPHA.names
+    before = await team_rows(two.sessions, BETA.team_id)
+
+    forgeries: list[tuple[str, Callable[[int], Awaitable[str]], int]] = [
+        ("check-in", lambda i: button_reply(a, ids.CHECKIN_MET, str(i), user), checkin_id),
+        ("consent", lambda i: button_reply(a, ids.CONSENT_ACCEPT, str(i), user), pair_id),
+        ("fit check", lambda i: button_reply(a, ids.FIT_GOOD, str(i), user), pair_id),
+        ("at risk", lambda i: button_reply(a, ids.RISK_KEEP_GOING, str(i), user), pair_id),
+        ("close-out", lambda i: modal_reply(a, ids.CLOSEOUT_SURVEY, str(i), user), pair_id),
+        ("story", lambda i: modal_reply(a, ids.STORY_WRITE, str(i), user), pair_id),
+        ("program edit", lambda i: list_then_edit(a, i), program.id),
+        ("program save", lambda i: submit_reply(
+            a, ids.PROGRAM_EDIT_VIEW, json.dumps({"program_id": i})), program.id),
+        ("skills save", lambda i: submit_reply(
+            a, ids.SKILLS_VIEW, json.dumps({"program_id": i})), program.id),
+        ("report", lambda i: submit_reply(
+            a, ids.REPORT_PICK_VIEW, "", values=report_values(i)), program.id),
+        ("round confirm", lambda i: confirm_other_round(a, program.id, i), round_id),
+    ]  # fmt: skip
+    for name, forge, their_id in forgeries:
+        missing = await forge(MISSING)
+        assert missing, name
+        forged = await forge(their_id)
+        assert forged == missing, f"{name}: B's id is answered unlike a missing one"
+        for word in BETA.words:
+            assert word not in forged, f"{name} showed B's {word!r}"
+
+    await tick(two.a.runtime)
+    assert await team_rows(two.sessions, BETA.team_id) == before
