@@ -39,6 +39,7 @@ from bot.runtime import build_runtime
 from bot.slack import ids
 from bot.slack.listeners.commands import CommandRouter
 from tests.e2e.conftest import SIGNING_SECRET, RunningApp, open_skills_admin, serve
+from tests.e2e.test_consent import eventually
 from tests.e2e.test_enrollment import enroll
 from tests.e2e.test_programs_admin import open_form, open_list
 from tests.e2e.test_reports import show_report
@@ -208,6 +209,17 @@ async def enroll_everyone(app: RunningApp, side: Side) -> None:
                              learns=[str(skill_id)], goals=f"Learn {side.skill}")  # fmt: skip
         assert saved.status == 200 and "errors" not in saved.text, saved.text
 
+    async def profiles_read() -> bool:  # matching pairs only people whose profile was read
+        async with app.sessions() as session:
+            unread = await session.scalar(
+                select(PersonRow.id).where(
+                    PersonRow.team_id == side.team_id, PersonRow.profile_synced_at.is_(None)
+                )
+            )
+        return unread is None
+
+    await eventually(profiles_read)
+
 
 async def run_round(app: RunningApp) -> None:
     """`/mentor pair`: the preview, then the admin confirms it."""
@@ -359,6 +371,8 @@ async def test_two_workspaces_with_the_same_user_ids_never_cross(two: Two) -> No
 
 # Which kind of id a button or option value carries, by action id.
 _VALUE_KINDS = {
+    "checkin": {ids.CHECKIN_MET, ids.CHECKIN_NOT_YET, ids.CHECKIN_SNOOZE, ids.CHECKIN_REFLECT,
+                ids.CHECKIN_HELP},
     "pair": {ids.CONSENT_ACCEPT, ids.CONSENT_DECLINE, ids.FIT_GOOD, ids.FIT_DECIDING,
              ids.FIT_NOT_A_FIT, ids.CLOSEOUT_SURVEY, ids.CLOSEOUT_REJOIN, ids.STORY_WRITE,
              ids.RISK_NEW_MATCH, ids.RISK_PAUSE, ids.RISK_KEEP_GOING, ids.ROUND_PAIR_MENU},
@@ -376,8 +390,6 @@ def named_ids(app: RunningApp) -> dict[str, set[int]]:
     found: dict[str, set[int]] = {"program": set(), "round": set(), "pair": set(), "checkin": set()}
 
     def value_kind(action_id: str) -> str | None:
-        if action_id.startswith("checkin_"):
-            return "checkin"
         return next((k for k, actions in _VALUE_KINDS.items() if action_id in actions), None)
 
     def note(kind: str | None, value: object) -> None:
