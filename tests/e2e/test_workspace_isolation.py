@@ -534,3 +534,27 @@ async def test_a_request_signed_for_one_workspace_cannot_touch_the_others_progra
 
     await tick(two.a.runtime)
     assert await team_rows(two.sessions, BETA.team_id) == before
+
+
+async def test_a_user_change_event_changes_only_the_workspace_it_came_for(two: Two) -> None:
+    for app, side in ((two.a, ALPHA), (two.b, BETA)):
+        await set_up_program(app, side)
+        await enroll_everyone(app, side)
+    before = await team_rows(two.sessions, BETA.team_id)
+    # Workspace A's event about the user, whose object names workspace B (as a shared
+    # channel's or an Enterprise user's does): the account is gone, seen from A.
+    user = {**two.a.fake.update_user(MENTORS[0], deleted=True), "team_id": BETA.team_id}
+    sent = await two.a.slack.event({"type": "user_change", "user": user}, event_id="EvGONE01")
+    assert sent.status == 200
+
+    async def taken_out_in_a() -> bool:
+        async with two.sessions() as session:
+            person = await session.scalar(
+                select(PersonRow).where(
+                    PersonRow.team_id == ALPHA.team_id, PersonRow.slack_user_id == MENTORS[0]
+                )
+            )
+        return person is not None and not person.is_active
+
+    await eventually(taken_out_in_a)  # in the same transaction as anything it changes
+    assert await team_rows(two.sessions, BETA.team_id) == before

@@ -21,7 +21,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         user_id = str(user.get("id") or "")
         if not user_id:
             return
-        team_id = str(user.get("team_id") or context["team_id"])
+        # The workspace the event came for, never the user object's own team_id: that
+        # one names another workspace for a shared-channel or Enterprise user, and
+        # people here are this workspace's (keyed by the team of their requests).
+        team_id = str(context.get("team_id") or user.get("team_id") or "")
         runtime.admins.forget(team_id, user_id)  # admin flags may have changed
         now = runtime.clock.now()
         # Deleted, or a guest now: guests can't take part in a workspace program.
