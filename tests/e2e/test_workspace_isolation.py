@@ -289,26 +289,28 @@ async def team_rows(sessions: Sessions, team_id: str) -> dict[str, list[dict[str
 
 
 async def cross_team_references(sessions: Sessions) -> list[str]:
-    """Every foreign key from a row with a team_id to a row with a team_id, whose two
-    team ids differ (a pair's people, a membership's program, a check-in's pair…)."""
+    """Rows whose teams disagree, over every foreign key to a table with a team_id: a
+    row's own team_id against each row it references (a pair's people, a membership's
+    program, a check-in's pair…), and for a table without one (a story's skills, a
+    reflection's topics) the teams of the rows it references, against each other."""
     crossed = []
     async with sessions() as session:
         for table in Base.metadata.sorted_tables:
-            if "team_id" not in table.c:
-                continue
-            for fk in table.foreign_keys:
-                target = fk.column.table
-                if "team_id" not in target.c or (target is table and fk.parent is fk.column):
-                    continue
-                query = (
-                    select(table.c.team_id, target.c.team_id)
-                    .select_from(table.join(target, fk.parent == fk.column))
-                    .where(table.c.team_id != target.c.team_id)
-                )
-                for own, other in await session.execute(query):
-                    crossed.append(
-                        f"{table.name}.{fk.parent.name} ({own}) -> {target.name} ({other})"
-                    )
+            targets = [fk for fk in table.foreign_keys if "team_id" in fk.column.table.c]
+            teams = [(table.name, table.c.team_id, None)] if "team_id" in table.c else []
+            for fk in targets:
+                target = fk.column.table.alias()
+                teams.append((f"{table.name}.{fk.parent.name}", target.c.team_id,
+                              (target, fk.parent == target.c[fk.column.name])))  # fmt: skip
+            first_name, first, first_join = teams[0] if teams else ("", None, None)
+            for name, team, join in teams[1:]:
+                joined = table
+                for found in (first_join, join):
+                    joined = joined.join(*found) if found else joined
+                query = select(first, team).select_from(joined).where(first != team)
+                crossed += [
+                    f"{first_name} {x} / {name} {y}" for x, y in await session.execute(query)
+                ]
     return crossed
 
 
