@@ -32,13 +32,14 @@ from bot.db.tables import (
     PersonRow,
     ProgramRow,
     SkillRow,
+    StoryRow,
 )
 from bot.delivery import DeliveryPolicy
 from bot.jobs import tick
 from bot.runtime import build_runtime
 from bot.slack import ids
 from bot.slack.listeners.commands import CommandRouter
-from tests.e2e.conftest import SIGNING_SECRET, RunningApp, open_skills_admin, serve
+from tests.e2e.conftest import SIGNING_SECRET, RunningApp, open_modal, open_skills_admin, serve
 from tests.e2e.test_checkin_answers import note_values
 from tests.e2e.test_consent import click, dms, eventually, settle
 from tests.e2e.test_enrollment import enroll
@@ -47,7 +48,12 @@ from tests.e2e.test_reports import show_report
 from tests.e2e.test_rounds import open_preview
 from tests.support.fake_slack import RESPONSE_URL, UPLOAD, FakeSlack
 from tests.support.program_form import prefilled_values, set_channel, set_rules, set_text
-from tests.support.slack_requests import SlackRequester, plain_value
+from tests.support.slack_requests import (
+    SlackRequester,
+    multi_static_value,
+    plain_value,
+    radio_value,
+)
 
 ADMIN = "U0ADMIN01"  # the same id in both workspaces: two different people
 MENTORS = ("U0MENT001", "U0MENT002")
@@ -302,6 +308,20 @@ def _buttons(blocks: object) -> set[tuple[str, str]]:
     }
 
 
+async def write_story(app: RunningApp, side: Side, user: str) -> None:
+    """`/mentor story`: the author's story, now waiting for the partner's approval."""
+    view = await open_modal(app, "story", user, ids.STORY_VIEW)
+    values = {
+        ids.STORY_TITLE.block_id: {ids.STORY_TITLE.action_id: plain_value(f"{side.skill}!")},
+        ids.STORY_TEXT.block_id: {ids.STORY_TEXT.action_id: plain_value(
+            f"{side.names[user]} showed us {side.skill}.")},
+        ids.STORY_SKILLS.block_id: {ids.STORY_SKILLS.action_id: multi_static_value([])},
+        ids.STORY_CREDIT.block_id: {ids.STORY_CREDIT.action_id: radio_value("named")},
+    }  # fmt: skip
+    sent = await app.slack.submit_view(values, user_id=user, view_id=view["id"])
+    assert sent.status == 200 and "errors" not in sent.text, sent.text
+
+
 async def run_program(two: Two) -> None:
     """Both workspaces, interleaved: set-up, enrollment, a round, then weeks of ticks."""
     for app, side in ((two.a, ALPHA), (two.b, BETA)):
@@ -321,6 +341,7 @@ async def run_program(two: Two) -> None:
     for app, side in ((two.a, ALPHA), (two.b, BETA)):
         await ask_for_help(app, side, LEADERS[0])
         await answer_checkin(app, MENTORS[1])
+        await write_story(app, side, MENTORS[0])
     await tick(two.a.runtime)
 
 
@@ -434,9 +455,11 @@ async def test_two_workspaces_with_the_same_user_ids_never_cross(two: Two) -> No
         for word in other.words:
             assert word not in sent, f"{other.team_id}'s {word!r} reached {side.team_id}"
         named = named_ids(app)
-        assert named["program"] and named["pair"], f"no ids found in {side.team_id}'s calls"
+        assert named["program"] and named["pair"] and named["checkin"] and named["story"], (
+            f"ids missing in {side.team_id}'s calls"
+        )
         for kind, found in named.items():
-            own = ids_of(rows[side.team_id], f"{kind}s")
+            own = ids_of(rows[side.team_id], "stories" if kind == "story" else f"{kind}s")
             assert found <= own, f"{kind} ids {found - own} in {side.team_id}'s values"
 
 
@@ -447,18 +470,21 @@ _VALUE_KINDS = {
     "pair": {ids.CONSENT_ACCEPT, ids.CONSENT_DECLINE, ids.FIT_GOOD, ids.FIT_DECIDING,
              ids.FIT_NOT_A_FIT, ids.CLOSEOUT_SURVEY, ids.CLOSEOUT_REJOIN, ids.STORY_WRITE,
              ids.RISK_NEW_MATCH, ids.RISK_PAUSE, ids.RISK_KEEP_GOING, ids.ROUND_PAIR_MENU},
+    "story": {ids.STORY_APPROVE, ids.STORY_DECLINE, ids.STORY_ADMIN_APPROVE,
+              ids.STORY_ADMIN_DECLINE, ids.STORY_EDIT, ids.STORY_WITHDRAW},
     "program": {ids.PROGRAM_EDIT, ids.HOME_MANAGE_SKILLS, ids.PAIR_PREVIEW_BUTTON,
                 ids.HOME_EDIT_PROFILE, ids.ROUND_CHOOSE_PROGRAM, ids.REPORT_EXPORT,
                 ids.REPORT_PROGRAM.action_id},
 }  # fmt: skip
 _METADATA_KINDS = {"program_id": "program", "round_id": "round", "pair_id": "pair",
-                   "checkin_id": "checkin"}  # fmt: skip
+                   "checkin_id": "checkin", "story_id": "story"}  # fmt: skip
 
 
 def named_ids(app: RunningApp) -> dict[str, set[int]]:
-    """The program / round / pair / check-in ids this workspace's Slack was sent in
+    """The program / round / pair / check-in / story ids this workspace's Slack was sent in
     button and option values and in private_metadata."""
-    found: dict[str, set[int]] = {"program": set(), "round": set(), "pair": set(), "checkin": set()}
+    found: dict[str, set[int]] = {kind: set() for kind in ("program", "round", "pair", "checkin",
+                                                           "story")}  # fmt: skip
 
     def value_kind(action_id: str) -> str | None:
         return next((k for k, actions in _VALUE_KINDS.items() if action_id in actions), None)
@@ -573,7 +599,8 @@ async def test_a_request_signed_for_one_workspace_cannot_touch_the_others_progra
         checkin_id = await session.scalar(
             select(CheckinRow.id).where(CheckinRow.team_id == BETA.team_id).limit(1)
         )
-        assert mentor is not None and checkin_id is not None
+        story_id = await session.scalar(select(StoryRow.id).where(StoryRow.team_id == BETA.team_id))
+        assert mentor is not None and checkin_id is not None and story_id is not None
     # The same user id is in B's pair and in A: A's person clicks on B's pair.
     user = mentor.slack_user_id
     assert user in ALPHA.names
@@ -587,6 +614,12 @@ async def test_a_request_signed_for_one_workspace_cannot_touch_the_others_progra
         ("at risk", lambda i: button_reply(a, ids.RISK_KEEP_GOING, str(i), user), pair_id),
         ("close-out", lambda i: modal_reply(a, ids.CLOSEOUT_SURVEY, str(i), user), pair_id),
         ("story", lambda i: modal_reply(a, ids.STORY_WRITE, str(i), user), pair_id),
+        ("story approve", lambda i: button_reply(a, ids.STORY_APPROVE, f"{i}:1", user), story_id),
+        ("story withdraw", lambda i: button_reply(a, ids.STORY_WITHDRAW, f"{i}:1", user),
+         story_id),
+        ("story admin", lambda i: button_reply(a, ids.STORY_ADMIN_APPROVE, f"{i}:1", ADMIN),
+         story_id),
+        ("story edit", lambda i: modal_reply(a, ids.STORY_EDIT, f"{i}:1", user), story_id),
         ("program edit", lambda i: list_then_edit(a, i), program.id),
         ("program save", lambda i: submit_reply(
             a, ids.PROGRAM_EDIT_VIEW, json.dumps({"program_id": i})), program.id),
