@@ -2,7 +2,8 @@
 
 Both have the SAME user ids (Slack user ids are per workspace) but different people,
 programs, skills and channels. Driven over signed HTTP through a whole program: set-up,
-enrollment, a round, check-ins, a report and Home. Then everything is scanned: each
+enrollment, a round, check-ins (answered, help asked), a story, a report and Home. Then
+everything is scanned: each
 workspace's Slack calls carry its own token only and mention nothing of the other, the
 database rows of a team reference only that team's rows, and no pair crosses teams.
 A request signed for one workspace naming the other's ids changes nothing there.
@@ -323,7 +324,8 @@ async def write_story(app: RunningApp, side: Side, user: str) -> None:
 
 
 async def run_program(two: Two) -> None:
-    """Both workspaces, interleaved: set-up, enrollment, a round, then weeks of ticks."""
+    """Both workspaces, interleaved: set-up, enrollment, a round, four weeks of ticks,
+    then a check-in answered, help asked for and a story written in each."""
     for app, side in ((two.a, ALPHA), (two.b, BETA)):
         await set_up_program(app, side)
     for app, side in ((two.a, ALPHA), (two.b, BETA)):
