@@ -2,10 +2,10 @@
 
 Both have the SAME user ids (Slack user ids are per workspace) but different people,
 programs, skills and channels. Driven over signed HTTP through a whole program: set-up,
-enrollment, a round, check-ins (answered, help asked), a story, a report and Home. Then
-everything is scanned: each
-workspace's Slack calls carry its own token only and mention nothing of the other, the
-database rows of a team reference only that team's rows, and no pair crosses teams.
+enrollment, a round, check-ins (answered, help asked), a story, a report and Home.
+Then everything is scanned: each workspace's Slack calls carry its own token only and
+mention nothing of the other, the database rows of a team reference only that team's
+rows, and no pair crosses teams.
 A request signed for one workspace naming the other's ids changes nothing there.
 """
 
