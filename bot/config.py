@@ -78,7 +78,8 @@ class Settings(BaseSettings):
         bad = sorted(i for i in ids if not _admin_entry(i))
         if bad:
             raise ValueError(f"not a Slack user id: {', '.join(bad)}")
-        # A user id names a person in one workspace only (U0ADMIN01 in another is someone else).
+        # A user id names a person in one workspace only (U0ADMIN01 in another is someone
+        # else). The client id and secret are declared above, so already in `info.data`.
         plain = sorted(i for i in ids if ":" not in i)
         if plain and (info.data.get("SLACK_CLIENT_ID") or info.data.get("SLACK_CLIENT_SECRET")):
             raise ValueError(f"{', '.join(plain)} names no workspace, needed in OAuth mode")
