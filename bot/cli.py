@@ -115,18 +115,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             _upgrade(settings)
         elif args.command == "serve":
-            settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-            _verify_slack(settings)
+            settings.require_slack("SLACK_SIGNING_SECRET")
+            _verify_slack(settings, serving=True)
             _upgrade(settings)
             port = args.port or settings.PORT
             asyncio.run(_serve(settings, port=port, scheduler=not args.no_scheduler))
         elif args.command == "socket":
+            if settings.oauth:
+                raise ConfigError(
+                    "Socket Mode needs SLACK_BOT_TOKEN (one workspace): unset SLACK_CLIENT_ID "
+                    "and SLACK_CLIENT_SECRET, or run `mentorbot serve`, which serves OAuth installs."
+                )
             settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_socket(settings))
         elif args.command == "clock":
-            settings.require("SLACK_BOT_TOKEN")
+            settings.require_slack()
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_clock(settings))
@@ -136,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _report(settings, program=args.program, form=args.format, period=args.period)
             )
         elif args.command == "tick":
-            settings.require("SLACK_BOT_TOKEN")
+            settings.require_slack()
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_tick(settings, at=args.at))
@@ -177,9 +182,17 @@ def _upgrade(settings: Settings) -> None:
     upgrade_to_head(settings.DATABASE_URL)  # a database it cannot use is a ConfigError
 
 
-def _verify_slack(settings: Settings) -> None:
+def _verify_slack(settings: Settings, *, serving: bool = False) -> None:
     """auth.test once, before anything starts: a wrong token stops here with one line,
-    and Bolt authorizes every request from this answer (bot/slack/identity.py)."""
+    and Bolt authorizes every request from this answer (bot/slack/identity.py).
+
+    OAuth mode has no one token to check: each workspace's comes with its install."""
+    if settings.oauth:
+        from bot.slack.installs import INSTALL_PATH
+
+        where = f"install it from {INSTALL_PATH}" if serving else f"`serve` offers {INSTALL_PATH}"
+        logger.info("OAuth mode: each workspace uses its own install's token (%s)", where)
+        return
     from bot.runtime import build_web_client
     from bot.slack.identity import verify_bot_token
 

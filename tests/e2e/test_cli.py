@@ -22,11 +22,12 @@ from bot.db.engine import Sessions
 from bot.db.tables import PersonRow
 from bot.delivery import enqueue_message
 from tests.conftest import POSTGRES_URL
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import CLIENT_ID, CLIENT_SECRET, FakeSlack
 from tests.support.slack_requests import SlackRequester
 
 SIGNING_SECRET = "cli-signing-secret"
 MEMBER = "U0CLIUSR1"
+OAUTH = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET}
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -58,8 +59,14 @@ def clean_env(**values: str) -> dict[str, str]:
             {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
             "could not reach the database",
         ),
+        # OAuth mode (issue 13)
+        (["serve"], {**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}, "are both set"),
+        (["serve"], {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, "SLACK_CLIENT_SECRET is not set"),
+        (["tick"], {"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID is not set"),
+        (["serve"], OAUTH, "SLACK_SIGNING_SECRET is not set"),
+        (["socket"], {**OAUTH, "SLACK_APP_TOKEN": "xapp-1"}, "Socket Mode needs SLACK_BOT_TOKEN"),
     ],
-)
+)  # fmt: skip
 def test_bad_settings_stop_with_one_clear_line(
     args: list[str], env: dict[str, str], says: str, tmp_path: Path
 ) -> None:
@@ -164,6 +171,27 @@ def test_a_wrong_bot_token_stops_every_slack_command_at_start(
         assert [c.method for c in fake.calls] == ["auth.test"]
     assert "SLACK_BOT_TOKEN is invalid (invalid_auth)" in line, line
     assert "Bot User OAuth Token" in line, line
+
+
+def test_tick_in_oauth_mode_checks_no_token_at_start_and_says_so(tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        env = _serve_env(fake, tmp_path, SLACK_BOT_TOKEN="", LOG_LEVEL="INFO", **OAUTH)
+        code, out, err = run_cli("tick", env=env, cwd=tmp_path)
+        assert fake.calls == []  # no auth.test: there is no one token
+    assert code == 0, err
+    assert "OAuth mode" in err and "/slack/install" in err and out.startswith("tick at ")
+
+
+async def test_serve_in_oauth_mode_starts_without_auth_test_and_offers_the_install(
+    tmp_path: Path,
+) -> None:
+    with FakeSlack() as fake:
+        env = _serve_env(fake, tmp_path, SLACK_BOT_TOKEN="", **OAUTH)
+        async with serving(env, "--no-scheduler") as url, aiohttp.ClientSession() as http:
+            async with http.get(f"{url}/slack/install", allow_redirects=False) as resp:
+                assert resp.status == 302
+                assert f"client_id={CLIENT_ID}" in resp.headers["Location"]
+        assert fake.calls_to("auth.test") == []
 
 
 def test_an_unreachable_slack_stops_serve_at_start_with_one_line(tmp_path: Path) -> None:
