@@ -86,7 +86,8 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
         app = AsyncApp(
             client=runtime.client,
             oauth_settings=oauth_settings(runtime),
-            authorize=StoredBotAuthorize(runtime, logger=logger),
+            # An AsyncAuthorize instance; Bolt's type hint names only plain functions.
+            authorize=StoredBotAuthorize(runtime, logger=logger),  # type: ignore[arg-type]
             signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
             process_before_response=False,
         )

@@ -123,8 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "socket":
             if settings.oauth:
                 raise ConfigError(
-                    "Socket Mode needs SLACK_BOT_TOKEN (one workspace): unset SLACK_CLIENT_ID "
-                    "and SLACK_CLIENT_SECRET, or run `mentorbot serve`, which serves OAuth installs."
+                    "Socket Mode needs SLACK_BOT_TOKEN (one workspace): unset SLACK_CLIENT_ID and "
+                    "SLACK_CLIENT_SECRET, or run `mentorbot serve`, which serves OAuth installs."
                 )
             settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
             _verify_slack(settings)

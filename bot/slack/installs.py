@@ -72,9 +72,7 @@ def oauth_settings(runtime: Runtime) -> AsyncOAuthSettings:
         redirect_uri_path=REDIRECT_PATH,
         # Straight on to Slack's consent screen: our own page would only say "click here".
         install_page_rendering_enabled=False,
-        callback_options=AsyncCallbackOptions(
-            success=_installed(runtime), failure=_not_installed
-        ),
+        callback_options=AsyncCallbackOptions(success=_installed(runtime), failure=_not_installed),
         installation_store=runtime.installations,
         installation_store_bot_only=True,  # the bot's token is all we keep or use
         token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE,
@@ -203,15 +201,16 @@ def _installed(runtime: Runtime) -> Any:
                 now=runtime.clock.now(),
             )
         except Exception:  # the installer gets a page either way; the log keeps the why
-            logger.exception("install of team %s: could not record the workspace", installation.team_id)
+            logger.exception(
+                "install of team %s: could not record the workspace", installation.team_id
+            )
             return _page(
                 args.settings, 500, "mentorbot was not installed", _FAILURES["storage_error"]
             )
         logger.info("installed in team %s", installation.team_id)
         team = html.escape(installation.team_name or "your workspace")
         open_slack = (
-            f"https://slack.com/app_redirect?app={installation.app_id}"
-            f"&team={installation.team_id}"
+            f"https://slack.com/app_redirect?app={installation.app_id}&team={installation.team_id}"
         )
         body = (
             f"<p>mentorbot is now part of <strong>{team}</strong>.</p>"
@@ -235,7 +234,9 @@ async def _not_installed(args: AsyncFailureArgs) -> BoltResponse:
     else:
         again = f'<a href="{INSTALL_PATH}">Start the install again</a> whenever you like.'
     body = f"<p>{why}</p><p>{again}</p>"
-    return _page(args.settings, args.suggested_status_code, "mentorbot was not installed", body, raw=True)
+    return _page(
+        args.settings, args.suggested_status_code, "mentorbot was not installed", body, raw=True
+    )
 
 
 def _page(

@@ -61,7 +61,7 @@ def clean_env(**values: str) -> dict[str, str]:
         ),
         # OAuth mode (issue 13)
         (["serve"], {**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}, "are both set"),
-        (["serve"], {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, "SLACK_CLIENT_SECRET is not set"),
+        (["serve"], {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, "CLIENT_SECRET is"),
         (["tick"], {"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID is not set"),
         (["serve"], OAUTH, "SLACK_SIGNING_SECRET is not set"),
         (["socket"], {**OAUTH, "SLACK_APP_TOKEN": "xapp-1"}, "Socket Mode needs SLACK_BOT_TOKEN"),
@@ -187,10 +187,13 @@ async def test_serve_in_oauth_mode_starts_without_auth_test_and_offers_the_insta
 ) -> None:
     with FakeSlack() as fake:
         env = _serve_env(fake, tmp_path, SLACK_BOT_TOKEN="", **OAUTH)
-        async with serving(env, "--no-scheduler") as url, aiohttp.ClientSession() as http:
-            async with http.get(f"{url}/slack/install", allow_redirects=False) as resp:
-                assert resp.status == 302
-                assert f"client_id={CLIENT_ID}" in resp.headers["Location"]
+        async with (
+            serving(env, "--no-scheduler") as url,
+            aiohttp.ClientSession() as http,
+            http.get(f"{url}/slack/install", allow_redirects=False) as resp,
+        ):
+            assert resp.status == 302
+            assert f"client_id={CLIENT_ID}" in resp.headers["Location"]
         assert fake.calls_to("auth.test") == []
 
 

@@ -50,9 +50,7 @@ class OAuthApp:
             cookie = resp.cookies[COOKIE].value
         return location, parse_qs(urlsplit(location).query), cookie
 
-    async def finish_install(
-        self, query: dict[str, str], cookie: str | None
-    ) -> tuple[int, str]:
+    async def finish_install(self, query: dict[str, str], cookie: str | None) -> tuple[int, str]:
         """Slack sending the installer's browser back to /slack/oauth_redirect."""
         headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
         async with self.http.get(
@@ -122,9 +120,7 @@ async def test_the_install_link_sends_the_installer_to_slack_with_our_client_id_
     assert query["scope"][0].split(",") == list(BOT_SCOPES)
     assert query["state"] == [cookie] and len(cookie) > 40  # the state, signed
     async with oauth_app.sessions() as session:
-        issued = await session.scalar(
-            select(func.count()).select_from(slack_oauth_states)
-        )
+        issued = await session.scalar(select(func.count()).select_from(slack_oauth_states))
     assert issued == 1
 
 

@@ -365,8 +365,10 @@ class FakeSlack:
         host = self._host
         with host._lock:
             grant = host._grants.get(str(params.get("code")))
-            team_id = grant.team_id if grant else host._refresh_tokens.get(
-                str(params.get("refresh_token"))
+            team_id = (
+                grant.team_id
+                if grant
+                else host._refresh_tokens.get(str(params.get("refresh_token")))
             )
         return host.workspace(team_id) if team_id else self
 
