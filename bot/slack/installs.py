@@ -209,15 +209,17 @@ def _installed(runtime: Runtime) -> Any:
             )
         logger.info("installed in team %s", installation.team_id)
         team = html.escape(installation.team_name or "your workspace")
-        open_slack = (
-            f"https://slack.com/app_redirect?app={installation.app_id}&team={installation.team_id}"
-        )
+        link = ""
+        if installation.app_id:  # Slack's link that opens the app in that workspace
+            open_slack = html.escape(
+                f"https://slack.com/app_redirect?app={installation.app_id}"
+                f"&team={installation.team_id}"
+            )
+            link = f'<p><a href="{open_slack}">Open mentorbot in Slack</a></p>'
         body = (
             f"<p>mentorbot is now part of <strong>{team}</strong>.</p>"
             "<p>Next, in Slack: type <code>/mentor help</code> in any channel to see what it "
-            "can do, or open mentorbot's <strong>Home</strong> tab, where admins set up a "
-            "program and everyone else can join one.</p>"
-            f'<p><a href="{html.escape(open_slack)}">Open mentorbot in Slack</a></p>'
+            "can do, or open mentorbot's <strong>Home</strong> tab.</p>" + link
         )
         return _page(args.settings, 200, "mentorbot is installed", body, raw=True)
 

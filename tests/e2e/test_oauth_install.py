@@ -223,9 +223,15 @@ async def test_a_rotating_token_near_expiry_is_refreshed_before_a_send_and_the_n
     with pytest.raises(SlackApiError) as old:
         await oauth_app.runtime.client.auth_test(token=installed.bot_token)
     assert old.value.response["error"] == "invalid_auth"
+    with pytest.raises(SlackApiError) as spent:  # a refresh token is good for one refresh
+        await oauth_app.runtime.client.oauth_v2_access(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+            grant_type="refresh_token", refresh_token=installed.bot_refresh_token,
+        )  # fmt: skip
+    assert spent.value.response["error"] == "invalid_refresh_token"
     # Fresh for twelve hours now: the next request rotates nothing.
     assert set(await _join(oauth_app, fake)) == {f"Bearer {token}"}
-    assert len(fake.calls_to("oauth.v2.access")) == 2
+    assert len(fake.calls_to("oauth.v2.access")) == 3  # install, rotation, the spent try
 
 
 @pytest.mark.parametrize(
@@ -309,3 +315,36 @@ async def test_single_token_mode_serves_no_install_pages(database_url: str) -> N
         finally:
             await runner.cleanup()
             await runtime.close()
+
+
+async def test_a_wrong_client_secret_fails_the_install_with_a_page_and_stores_nothing(
+    oauth_app: OAuthApp,
+) -> None:
+    fake = oauth_app.fake
+    settings = oauth_app.runtime.settings.model_copy(update={"SLACK_CLIENT_SECRET": "wrong"})
+    runtime = build_runtime(settings)
+    runner, url = await serve(runtime)
+    try:
+        misconfigured = OAuthApp(url, fake, runtime, oauth_app.http)
+        status, page = await misconfigured.install(fake)
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+    assert status == 401 and "did not confirm" in page
+    [exchange] = fake.calls_to("oauth.v2.access")
+    assert exchange.response == {"ok": False, "error": "bad_client_secret"}
+    assert await _stored_bot(oauth_app, fake.team_id) is None
+    assert await _workspace(oauth_app.sessions, fake.team_id) is None
+
+
+async def test_the_fake_holds_a_code_to_the_redirect_uri_it_was_issued_for(
+    oauth_app: OAuthApp,
+) -> None:
+    fake, client = oauth_app.fake, oauth_app.runtime.client
+    code = fake.authorize_install(fake.team_id, INSTALLER, redirect_uri="https://a.example/r")
+    with pytest.raises(SlackApiError) as wrong:
+        await client.oauth_v2_access(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code,
+            redirect_uri="https://b.example/r",
+        )  # fmt: skip
+    assert wrong.value.response["error"] == "bad_redirect_uri"
