@@ -190,8 +190,8 @@ def _verify_slack(settings: Settings, *, serving: bool = False) -> None:
     if settings.oauth:
         from bot.slack.installs import INSTALL_PATH
 
-        where = f"install it from {INSTALL_PATH}" if serving else f"`serve` offers {INSTALL_PATH}"
-        logger.info("OAuth mode: each workspace uses its own install's token (%s)", where)
+        where = "here" if serving else "by `mentorbot serve`"
+        logger.info("OAuth mode: workspaces install the app at %s, served %s", INSTALL_PATH, where)
         return
     from bot.runtime import build_web_client
     from bot.slack.identity import verify_bot_token

@@ -13,6 +13,9 @@ Documented simplifications:
   non-humans real Slack returns) and channel `C0GENERAL` with the bot as a member.
 * `files.completeUploadExternal` records the share but posts no file message.
 * `response_url`s are not limited to 5 uses.
+* `oauth.v2.access` (issue 13): a new or rotated bot token replaces the old one at once
+  (Slack keeps a rotated token working until it expires); codes come from
+  `authorize_install`, not from a consent screen.
 * Socket Mode (`apps.connections.open` with `app_token`, and its WebSocket) lives in
   `fake_socket.py`, reached as `fake.socket_mode`.
 """
