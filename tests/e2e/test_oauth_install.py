@@ -102,13 +102,15 @@ async def _workspace(sessions: Sessions, team_id: str) -> WorkspaceRow | None:
 
 
 async def _join(app: OAuthApp, workspace: FakeSlack) -> list[str]:
-    """`/mentor join` from `workspace`: the bearer tokens of the Slack calls it made."""
+    """`/mentor join` from `workspace`: the bearer tokens of the Slack calls it made
+    (a token refresh, made with the app's credentials, aside)."""
     before = len(workspace.calls)
     async with SlackRequester(app.url, SIGNING_SECRET, workspace) as slack:
         response = await slack.command("join", user_id=INSTALLER)
     assert response.status == 200, response.text
     await workspace.await_until(lambda: len(workspace.calls) > before)
-    return [c.headers.get("Authorization", "") for c in workspace.calls[before:]]
+    calls = [c for c in workspace.calls[before:] if c.method != "oauth.v2.access"]
+    return [c.headers.get("Authorization", "") for c in calls]
 
 
 async def test_the_install_link_sends_the_installer_to_slack_with_our_client_id_scopes_and_a_state(
@@ -348,3 +350,40 @@ async def test_the_fake_holds_a_code_to_the_redirect_uri_it_was_issued_for(
             redirect_uri="https://b.example/r",
         )  # fmt: skip
     assert wrong.value.response["error"] == "bad_redirect_uri"
+
+
+async def test_a_request_from_a_workspace_whose_token_is_expiring_rotates_it_first(
+    oauth_app: OAuthApp,
+) -> None:
+    fake = oauth_app.fake
+    fake.token_lifetime = 60 * 60
+    await oauth_app.install(fake, rotation=True)
+    installed = await _stored_bot(oauth_app, fake.team_id)
+    assert installed is not None
+    fake.token_lifetime = 12 * 60 * 60
+    tokens = await _join(oauth_app, fake)  # authorized, rotated, then answered
+    [refresh] = fake.calls_to("oauth.v2.access")[1:]
+    assert refresh.params["grant_type"] == "refresh_token"
+    assert set(tokens) == {f"Bearer {fake.token}"} and fake.token != installed.bot_token
+    rotated = await _stored_bot(oauth_app, fake.team_id)
+    assert rotated is not None and rotated.bot_token == fake.token
+    assert len(fake.calls_to("auth.test")) == 1  # the install's own
+
+
+async def test_without_a_state_secret_states_are_bolts_own_and_installs_work(
+    oauth_app: OAuthApp,
+) -> None:
+    fake = oauth_app.fake
+    settings = oauth_app.runtime.settings.model_copy(update={"SLACK_STATE_SECRET": ""})
+    runtime = build_runtime(settings)
+    runner, url = await serve(runtime)
+    try:
+        plain = OAuthApp(url, fake, runtime, oauth_app.http)
+        _url, query, _cookie = await plain.start_install()
+        status, _page = await plain.install(fake)
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+    assert "." not in query["state"][0]  # no signature appended
+    assert status == 200
+    assert await _stored_bot(oauth_app, fake.team_id) is not None
