@@ -85,10 +85,10 @@ async def build_due_workspace(sessions: Sessions, team_id: str) -> Workspace:
                                       (autoleader, "mentee", learn, teach)):  # fmt: skip
             session.add(MembershipRow(team_id=team_id, program_id=auto.id, person_id=p.id,
                                       role=role, joined_at=LONG_AGO))  # fmt: skip
-            session.add_all([
-                PersonSkillRow(person_id=p.id, skill_id=skills[gives], kind="teach", team_id=team_id),
-                PersonSkillRow(person_id=p.id, skill_id=skills[takes], kind="learn", team_id=team_id),
-            ])  # fmt: skip
+            session.add_all(
+                PersonSkillRow(person_id=p.id, skill_id=skills[name], kind=kind, team_id=team_id)
+                for name, kind in ((gives, "teach"), (takes, "learn"))
+            )
 
         pilot = ProgramRow(
             team_id=team_id, name="Pilot", channel_id=f"C0PILOT{team_id[-2:]}", timezone="UTC",
@@ -164,7 +164,8 @@ async def build_due_workspace(sessions: Sessions, team_id: str) -> Workspace:
         story = StoryRow(team_id=team_id, program_id=pilot.id, pair_id=chk_pair.id,
                          author_id=chk_mentor.id, title=f"Story title of {team_id}",
                          text=f"Story text of {team_id}", status=StoryStatus.WITHDRAWN.value,
-                         withdrawn_at=NOW - timedelta(hours=2), withdrawn_by=chk_mentor.slack_user_id,
+                         withdrawn_at=NOW - timedelta(hours=2),
+                         withdrawn_by=chk_mentor.slack_user_id,
                          created_at=NOW - timedelta(days=3))  # fmt: skip
         session.add(story)
         await session.flush()
