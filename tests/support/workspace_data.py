@@ -3,7 +3,8 @@
 Rows are written straight to the database, as each sweep would find them: a pause that
 ends, an unsynced profile, a round that ended, last month's digests, a program that
 pairs itself, an expired proposal, a fit check, an unplanned pair, a due check-in, a
-reminder, a stalled pair (and its Monday digest), a withdrawn story still posted.
+reminder, a stalled pair (and its Monday digest), a withdrawn story still posted; and
+rows hanging off others without a team id of their own (reflection topics, story skills).
 Purges are not made due: they ignore whether a workspace is installed, by design.
 """
 
@@ -28,9 +29,11 @@ from bot.db.tables import (
     PersonSkillRow,
     ProgramRow,
     ReflectionRow,
+    ReflectionTopicRow,
     RoundRow,
     SkillRow,
     StoryRow,
+    StorySkillRow,
 )
 from bot.domain import CheckinAnswer, CheckinStatus, DeliveryStatus, PairStatus, StoryStatus
 from bot.services.stories import post_key
@@ -143,10 +146,13 @@ async def build_due_workspace(sessions: Sessions, team_id: str) -> Workspace:
                                sequence=1, recorded_by=fit_mentor.id,
                                created_at=datetime(2027, 2, 20, 15, tzinfo=UTC)))  # fmt: skip
         reflection = f"Reflection text only {team_id} wrote"
-        session.add(ReflectionRow(team_id=team_id, author_id=fit_mentor.id, pair_id=fit_pair.id,
-                                  program_id=pilot.id, met_on=date(2027, 2, 20),
-                                  learned=reflection, rating=5,
-                                  created_at=datetime(2027, 2, 20, 16, tzinfo=UTC)))  # fmt: skip
+        written = ReflectionRow(team_id=team_id, author_id=fit_mentor.id, pair_id=fit_pair.id,
+                                program_id=pilot.id, met_on=date(2027, 2, 20),
+                                learned=reflection, rating=5,
+                                created_at=datetime(2027, 2, 20, 16, tzinfo=UTC))  # fmt: skip
+        session.add(written)
+        await session.flush()
+        session.add(ReflectionTopicRow(reflection_id=written.id, skill_id=skills[teach]))
 
         # One partner's check-in is due now; the other asked to be reminded.
         chk_pair, chk_mentor, chk_leader = checkin
@@ -169,6 +175,7 @@ async def build_due_workspace(sessions: Sessions, team_id: str) -> Workspace:
                          created_at=NOW - timedelta(days=3))  # fmt: skip
         session.add(story)
         await session.flush()
+        session.add(StorySkillRow(story_id=story.id, skill_id=skills[teach]))
         story.post_key = post_key(story.id, story.version)
         session.add(OutgoingMessageRow(
             team_id=team_id, key=story.post_key, method="chat.postMessage",
@@ -177,7 +184,8 @@ async def build_due_workspace(sessions: Sessions, team_id: str) -> Workspace:
             sent_channel=pilot.channel_id, sent_ts="1772000000.000100",
             created_at=NOW - timedelta(hours=3), sent_at=NOW - timedelta(hours=3),
         ))  # fmt: skip
-        names = tuple(p.name for p in (admin, automentor, chk_mentor, chk_leader, paused))
+        names = (*(p.name for p in (admin, automentor, chk_mentor, chk_leader, paused)),
+                 story.title, story.text)  # fmt: skip
     return Workspace(team_id, tuple(users), names, reflection)
 
 
