@@ -1,4 +1,5 @@
-"""Erasure and retention: the one place that forgets a person, and old payloads.
+"""Erasure and retention: the one place that forgets a person, a workspace, and old
+payloads.
 
 After `erase_person` no row holds the person's Slack id, name, title, department,
 goals, skills, reflections or stories: their profile row goes (cascading to skills,

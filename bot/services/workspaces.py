@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.db.engine import Sessions
+from bot.db.engine import Sessions, reading
 from bot.db.programs import ensure_workspace
 from bot.db.tables import DeliveryHoldRow, OutgoingMessageRow, WorkspaceRow
 from bot.delivery import TOKEN_SCOPE, database_clock
@@ -92,3 +95,33 @@ async def record_uninstall(
     count = int(dropped.rowcount)  # type: ignore[attr-defined]
     logger.info("workspace %s uninstalled: %d queued message(s) dropped", team_id, count)
     return count
+
+
+async def lift_uninstall_for_working_token(
+    sessions: Sessions, client: AsyncWebClient, *, now: datetime
+) -> int:
+    """Single-token mode: the operator reinstalled the app and set its new SLACK_BOT_TOKEN.
+
+    There is no OAuth callback to call `record_install`, so a workspace marked uninstalled
+    is checked with auth.test: a token that works for it means the app is back. Reads one
+    tiny query while nothing is marked; the dead token of a process still running after
+    the uninstall fails auth.test, and the mark stays. Returns how many were lifted.
+    """
+    async with reading(sessions) as session:
+        marked = set(
+            await session.scalars(
+                select(WorkspaceRow.team_id).where(WorkspaceRow.uninstalled_at.is_not(None))
+            )
+        )
+    if not marked:
+        return 0
+    try:
+        identity = await client.auth_test()
+    except (SlackApiError, TimeoutError, aiohttp.ClientError):
+        return 0  # still revoked, or Slack unreachable: the next tick asks again
+    team_id = str(identity.get("team_id") or "")
+    if team_id not in marked:
+        return 0
+    await record_install(sessions, team_id=team_id, name=str(identity.get("team") or ""), now=now)
+    logger.info("workspace %s: the bot token works again; its sweeps resume", team_id)
+    return 1

@@ -244,13 +244,21 @@ async def test_a_reinstall_resumes_the_sweeps_and_resends_nothing_dropped(
     assert not posted & dropped, "nothing dropped was sent"
 
 
-async def test_in_single_token_mode_an_uninstall_stops_the_sweeps_with_one_clear_line(
+async def test_in_single_token_mode_an_uninstall_stops_the_sweeps_until_a_token_works_again(
     app: RunningApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     team = app.fake.team_id
     with caplog.at_level(logging.WARNING, logger="bot.slack.listeners.installation"):
+        app.fake.break_token("token_revoked")  # what Slack does with the token on uninstall
         assert (await app.slack.event({"type": "app_uninstalled"})).status == 200
         await until(lambda: is_uninstalled(app.sessions, team))
     listener = "bot.slack.listeners.installation"
     [line] = [r.getMessage() for r in caplog.records if r.name == listener]
     assert team in line and "SLACK_BOT_TOKEN" in line and "reinstall" in line
+
+    done = await jobs.run_decisions(app.runtime)
+    assert done["reinstalled"] == 0 and await is_uninstalled(app.sessions, team)
+    # Reinstalled, and the new token set: the next tick finds it working.
+    app.fake.mend_token()
+    done = await jobs.run_decisions(app.runtime)
+    assert done["reinstalled"] == 1 and not await is_uninstalled(app.sessions, team)
