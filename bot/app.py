@@ -40,6 +40,7 @@ from bot.slack.listeners import closeout as closeout_listeners
 # Consent, fit check and round end (issue 9 points 4, 6, 7).
 from bot.slack.listeners import consent as consent_listeners
 from bot.slack.listeners import fitcheck as fitcheck_listeners
+from bot.slack.listeners import installation as installation_listeners  # uninstall (issue 13)
 from bot.slack.listeners import programs as program_admin  # program management (issue 9)
 from bot.slack.listeners import reports as report_listeners  # program reports (issue 12)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
@@ -123,6 +124,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     skills.register(app, runtime, router)
     home.register(app, runtime)
     workspace.register(app, runtime)
+    installation_listeners.register(app, runtime)  # app_uninstalled, tokens_revoked
     round_listeners.register(app, runtime, router)  # pairing rounds (issue 9)
     program_admin.register(app, runtime, router)  # program management (issue 9)
     report_listeners.register(app, runtime, router)  # program reports (issue 12)

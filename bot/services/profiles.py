@@ -24,6 +24,7 @@ from bot.db.people import get_person
 from bot.db.tables import PersonRow
 from bot.services.events import record_once
 from bot.services.participation import deactivate
+from bot.services.workspaces import live_team
 from bot.slack.text import clean_text
 from bot.slack.users import account_problem, lookup_user
 
@@ -147,7 +148,11 @@ async def refresh_unsynced_profiles(
     async with sessions() as session:
         unsynced = await session.execute(
             select(PersonRow.id, PersonRow.team_id, PersonRow.slack_user_id)
-            .where(PersonRow.is_active.is_(True), PersonRow.profile_synced_at.is_(None))
+            .where(
+                PersonRow.is_active.is_(True),
+                PersonRow.profile_synced_at.is_(None),
+                live_team(PersonRow.team_id),
+            )
             .order_by(PersonRow.id)
             .limit(batch)
         )

@@ -44,6 +44,7 @@ from bot.delivery import enqueue_message
 from bot.domain import DeliveryStatus, PairStatus, StoryStatus
 from bot.services.events import record_once
 from bot.services.lifecycle import drop_keyed_messages
+from bot.services.workspaces import live_team
 from bot.slack.forms_stories import STORY_TEXT_MAX, STORY_TITLE_MAX, StoryForm
 from bot.slack.views.story import (
     StoryDraft,
@@ -741,6 +742,7 @@ async def sweep_story_removals(
                     StoryRow.removal_reported_at.is_(None),
                     StoryRow.withdrawn_at >= now - REMOVAL_WATCH,
                     OutgoingMessageRow.status == DeliveryStatus.SENT.value,
+                    live_team(StoryRow.team_id),
                 )
             )
         ).all()

@@ -391,3 +391,72 @@ async def test_two_ticks_at_the_same_moment_send_each_checkin_once(
             select(func.count()).select_from(CheckinRow).where(CheckinRow.sequence == 2)
         )
     assert written == len(pairs)
+
+
+# --- mentorbot workspace delete (issue 13) ---------------------------------------------
+
+
+async def workspace_delete(
+    *args: str, database_url: str, cwd: Path, answer: str | None
+) -> tuple[int, str, str]:
+    """The command with `answer` typed at its prompt (None: stdin closed at once)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "workspace", "delete", *args,
+        env=clean_env(DATABASE_URL=database_url, LOG_LEVEL="WARNING"), cwd=cwd,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    typed = b"" if answer is None else f"{answer}\n".encode()
+    out, err = await asyncio.wait_for(process.communicate(typed), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_workspace_delete_deletes_only_once_the_team_id_is_typed(
+    database_url: str, sessions: Sessions, tmp_path: Path
+) -> None:
+    from tests.support.workspace_data import build_due_workspace, snapshot
+
+    gone = await build_due_workspace(sessions, "T0DELETE1")
+    await build_due_workspace(sessions, "T0STAYS01")
+    before = await snapshot(sessions)
+    stays = await snapshot(sessions, "T0STAYS01")
+    for answer in ("T0STAYS01", "", None):  # another id, nothing, end of input
+        code, out, err = await workspace_delete(
+            "T0DELETE1", database_url=database_url, cwd=tmp_path, answer=answer
+        )
+        assert code == 1, (answer, out, err)
+        assert err.strip() == "mentorbot: not confirmed; nothing deleted for T0DELETE1"
+        assert await snapshot(sessions) == before
+    assert (
+        f"This deletes everything mentorbot holds for workspace T0DELETE1 ({len(gone.people)} "
+        "people, 2 programs, installation: no). Type the team id to confirm:"
+    ) in out
+
+    code, out, err = await workspace_delete(
+        "T0DELETE1", database_url=database_url, cwd=tmp_path, answer="T0DELETE1"
+    )
+    assert code == 0, err
+    assert "Deleted workspace T0DELETE1: " in out and f"people {len(gone.people)}" in out
+    assert not any((await snapshot(sessions, "T0DELETE1")).values())
+    assert await snapshot(sessions, "T0STAYS01") == stays, "the other workspace is untouched"
+
+
+async def test_workspace_delete_yes_skips_the_question_and_an_unknown_team_is_one_line(
+    database_url: str, sessions: Sessions, tmp_path: Path
+) -> None:
+    from tests.support.workspace_data import build_due_workspace, snapshot
+
+    await build_due_workspace(sessions, "T0DELETE1")
+    code, out, err = await workspace_delete(
+        "T0NOBODY1", "--yes", database_url=database_url, cwd=tmp_path, answer=None
+    )
+    assert (code, out) == (1, "")
+    assert err.strip() == "mentorbot: mentorbot holds nothing for workspace T0NOBODY1"
+
+    code, out, err = await workspace_delete(
+        "T0DELETE1", "--yes", database_url=database_url, cwd=tmp_path, answer=None
+    )
+    assert code == 0, err
+    assert "Type the team id" not in out and out.startswith("Deleted workspace T0DELETE1: ")
+    assert not any((await snapshot(sessions, "T0DELETE1")).values())
