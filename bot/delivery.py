@@ -416,6 +416,9 @@ class _Page:
     oldest: Decimal | None  # the `oldest` asked for; None: the newest messages
     messages: list[dict[str, Any]]
     has_more: bool
+    # The claim of the row that read it. Only rows of that claim may share it: a row
+    # claimed later may be one whose dead worker posted after the page was read.
+    claim: str | None
 
 
 class _Sweep:
@@ -588,6 +591,9 @@ class Deliverer:
             claimable = self._claimable(due_by, db.now())
             unknown = row.outcome_unknown | (row.status == DeliveryStatus.SENDING.value)
             looks_up = (row.method == "chat.postMessage") & unknown
+            # One start for the whole claim (an uncorrelated subquery is evaluated once), so
+            # rows of one channel claimed together can share one history page.
+            started = select(type_coerce(db.now(), UTCDateTime())).scalar_subquery()
             # A CTE, not `id IN (subquery)`: PostgreSQL may rescan a subquery once per row,
             # locking past its LIMIT; a locking CTE is evaluated exactly once.
             due = (
@@ -610,7 +616,7 @@ class Deliverer:
                     # kept while the outcome stays unknown: a lookup reads from here.
                     attempt_started_at=case(
                         (looks_up & row.attempt_started_at.is_not(None), row.attempt_started_at),
-                        else_=db.now(),
+                        else_=started,
                     ),
                     attempts=row.attempts + 1,
                     # A lease that ran out means its worker died mid-send: outcome unknown.
@@ -851,15 +857,20 @@ class Deliverer:
             channel = await self._open(lease, channel, auth)
         conversation = channel or ""
         oldest = self._lookup_oldest(row)
+        page: _Page | None
         pending = shared.pages.get((row.team_id, conversation))
         if pending is None:
             pending = asyncio.get_running_loop().create_future()
             shared.pages[(row.team_id, conversation)] = pending
-            page = None
             try:
-                page = await self._read_history(lease, conversation, oldest, auth)
-            finally:
-                pending.set_result(page)  # None: the read failed, the others wait too
+                page = await self._read_history(lease, row, conversation, oldest, auth)
+            except BaseException:
+                # Nothing read: the rows waiting on it wait for a later sweep, and this
+                # one may read again once its hold (a 429's Retry-After) is over.
+                del shared.pages[(row.team_id, conversation)]
+                pending.set_result(None)
+                raise
+            pending.set_result(page)
         else:
             page = await pending
         return self._judge(row, conversation, page, oldest)
@@ -872,7 +883,12 @@ class Deliverer:
         return _slack_ts(row.attempt_started_at - self._policy.history_slack)
 
     async def _read_history(
-        self, lease: _Lease, conversation: str, oldest: Decimal | None, auth: dict[str, Any]
+        self,
+        lease: _Lease,
+        row: OutgoingMessageRow,
+        conversation: str,
+        oldest: Decimal | None,
+        auth: dict[str, Any],
     ) -> _Page:
         # With `oldest` and no `latest`, Slack returns the messages closest to `oldest`:
         # the ones after the unknown attempt, not the newest.
@@ -887,7 +903,8 @@ class Deliverer:
                 **auth,
             ),
         )
-        return _Page(oldest, list(history.get("messages") or []), bool(history.get("has_more")))
+        messages = list(history.get("messages") or [])
+        return _Page(oldest, messages, bool(history.get("has_more")), claim=row.lease_token)
 
     def _judge(
         self, row: OutgoingMessageRow, conversation: str, page: _Page | None, oldest: Decimal | None
@@ -896,7 +913,7 @@ class Deliverer:
             DeliveryStatus.PENDING, "lookup: waits for the next sweep", outcome_unknown=True,
             requeue=True, retry_in=max(1.0, self._policy.history_interval.total_seconds()),
         )  # fmt: skip
-        if page is None:
+        if page is None or page.claim != row.lease_token:
             return later
         for message in page.messages:
             metadata = message.get("metadata") or {}

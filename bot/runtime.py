@@ -176,9 +176,10 @@ def build_runtime(
         # A distributed app outside the Marketplace: Slack's 2025 conversations.history
         # limits (1 a minute, 15 a page) apply to crash recovery's lookups.
         policy = limited_history(policy or DeliveryPolicy())
+    # One SLACK_BOT_TOKEN: the delivery client carries it, as before issue 13.
     deliverer = Deliverer(
         sessions, build_web_client(settings, for_delivery=True), clock, policy=policy,
-        tokens=tokens,
+        tokens=tokens if settings.oauth else None,
     )  # fmt: skip
     return Runtime(
         settings=settings,
