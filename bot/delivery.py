@@ -188,7 +188,7 @@ class DeliveryPolicy:
     max_hold_wait: float = 5.0
     token_probe_interval: timedelta = timedelta(minutes=1)
     # Crash recovery's conversations.history lookup. Single-token mode reads the newest
-    # 200 messages; OAuth mode (`HISTORY_LIMITED`) reads at most 15 from the unknown
+    # 200 messages; OAuth mode (`limited_history`) reads at most 15 from the unknown
     # attempt's start, less `history_slack` for the database's and Slack's clocks.
     history_page: int = 200
     history_from_attempt: bool = False
@@ -913,7 +913,7 @@ class Deliverer:
             DeliveryStatus.PENDING, "lookup: waits for the next sweep", outcome_unknown=True,
             requeue=True, retry_in=max(1.0, self._policy.history_interval.total_seconds()),
         )  # fmt: skip
-        if page is None or page.claim != row.lease_token:
+        if page is None:
             return later
         for message in page.messages:
             metadata = message.get("metadata") or {}
@@ -924,9 +924,10 @@ class Deliverer:
                 return _Outcome(
                     DeliveryStatus.SENT, channel=conversation, ts=str(message["ts"]), recovered=True
                 )
-        # A page read from a later `oldest` (another row's) says nothing of this row's start.
+        # Not there. That proves nothing for a row of a later claim (its dead worker may
+        # have posted since the page was read), nor from a later `oldest` than this row's.
         covers = page.oldest is None or (oldest is not None and oldest >= page.oldest)
-        if not covers:
+        if page.claim != row.lease_token or not covers:
             return later
         if not page.has_more or page.oldest is None:
             return None  # all of it read (single-token mode: the newest page, as ever)
