@@ -66,7 +66,9 @@ async def _reinstalled(runtime: Runtime, now: datetime) -> int:
 
 
 async def _refresh_profiles(runtime: Runtime, now: datetime) -> int:
-    report = await refresh_unsynced_profiles(runtime.sessions, runtime.client, now=now)
+    report = await refresh_unsynced_profiles(
+        runtime.sessions, runtime.client, now=now, tokens=runtime.tokens
+    )
     return report.done
 
 
@@ -129,7 +131,7 @@ async def _stalled_pairs(runtime: Runtime, now: datetime) -> int:
 async def _story_removals(runtime: Runtime, now: datetime) -> int:
     return await sweep_story_removals(
         runtime.sessions, runtime.client, now=now,
-        configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS,
+        configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS, tokens=runtime.tokens,
     )  # fmt: skip
 
 

@@ -77,7 +77,20 @@ _JSON_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
 _MAX_MESSAGE_BLOCKS = 50
 _MAX_VIEW_BLOCKS = 100
 _MAX_VIEW_STACK = 3
-_FIRST_TS = 1_764_100_000_000_000  # microseconds; ts strings look like "1764100000.000100"
+
+
+class _Stamps:
+    """Message timestamps as Slack makes them: its wall clock in microseconds, each one
+    later than the last (crash recovery's lookups read history from a wall-clock time)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def __next__(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 100, time.time_ns() // 1000)
+            return self._last
 
 
 @dataclass
@@ -266,7 +279,8 @@ class FakeSlack:
         self._rate_limited: Counter[str] = Counter()
         self._token_error: str | None = None
         self.hook_errors: list[BaseException] = []
-        self._ts = count(_FIRST_TS + 100, 100)
+        self._ts = _Stamps()
+        self._history_page: int | None = None  # limit_history's page size
         self._ids = count(1)
         self._methods: dict[str, Callable[[JSON], JSON]] = {
             "api.test": lambda params: {"args": params},
@@ -850,6 +864,15 @@ class FakeSlack:
         with self._lock:
             self._hooks.setdefault(method, []).append(fn)
 
+    def limit_history(self, *, per_minute: float = 1, page: int = 15) -> None:
+        """conversations.history as Slack serves commercially distributed apps outside the
+        Marketplace since 2025: `per_minute` requests (else 429 + Retry-After), and at most
+        `page` messages, a larger `limit` quietly giving `page`."""
+        with self._lock:
+            bucket = _Bucket(per_minute / 60, 1, 1.0, time.monotonic())
+            self._buckets["conversations.history"] = bucket
+            self._history_page = page
+
     def break_token(self, error: str = "invalid_auth") -> None:
         """Every call with the bot token answers HTTP 200 `{"ok": false, "error": error}`, as
         Slack does for a revoked token (`token_revoked`), a deactivated bot user or workspace
@@ -1186,15 +1209,24 @@ class FakeSlack:
         latest = Decimal(_str(params, "latest") or "Infinity")
         inclusive = _bool(params, "inclusive")
         with_metadata = _bool(params, "include_all_metadata")
-        limit = _int(params, "limit", 100) or 100
+        page = self._history_page
+        limit = _int(params, "limit", page or 100) or page or 100
+        if page is not None:
+            limit = min(limit, page)  # Slack gives the smaller page, without an error
         found = [
             m
             for m in reversed(conv.messages)
             if (oldest <= Decimal(m["ts"]) <= latest)
             if inclusive or Decimal(m["ts"]) not in (oldest, latest)
         ]
+        # Newest first; more than a page: the ones closest to `latest`, or to `oldest`
+        # when only `oldest` is given (Slack's paging forward through history).
+        if _str(params, "oldest") and not _str(params, "latest"):
+            chosen = found[-limit:]
+        else:
+            chosen = found[:limit]
         messages = []
-        for msg in found[:limit]:
+        for msg in chosen:
             shown = {k: v for k, v in msg.items() if with_metadata or k != "metadata"}
             messages.append(copy.deepcopy(shown))
         return {"messages": messages, "has_more": len(found) > limit}
