@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.slack.gate import Admitted, find_malformation, screen
 from bot.slack.guard import register_admin_guard
 from bot.slack.identity import StartupAuthorize
-from bot.slack.installs import oauth_settings
+from bot.slack.installs import INSTALL_PATH, REDIRECT_PATH, StoredBotAuthorize, oauth_settings
 from bot.slack.listeners import (
     checkin_resume,  # check-ins paused after three unanswered (issue 10)
     checkins,  # answering check-ins (issue 10)
@@ -40,6 +40,7 @@ from bot.slack.listeners import closeout as closeout_listeners
 # Consent, fit check and round end (issue 9 points 4, 6, 7).
 from bot.slack.listeners import consent as consent_listeners
 from bot.slack.listeners import fitcheck as fitcheck_listeners
+from bot.slack.listeners import installation as installation_listeners  # uninstall (issue 13)
 from bot.slack.listeners import programs as program_admin  # program management (issue 9)
 from bot.slack.listeners import reports as report_listeners  # program reports (issue 12)
 from bot.slack.listeners import rounds as round_listeners  # pairing rounds (issue 9)
@@ -81,10 +82,13 @@ ADMITTED = "mentorbot_admitted"
 
 def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = None) -> AsyncApp:
     if runtime.installations is not None:
-        # OAuth mode: Bolt authorizes each request from the workspace's installation.
+        # OAuth mode: Bolt's install flow; each request is authorized from the
+        # workspace's stored installation, without asking Slack (installs.py).
         app = AsyncApp(
             client=runtime.client,
             oauth_settings=oauth_settings(runtime),
+            # An AsyncAuthorize instance; Bolt's type hint names only plain functions.
+            authorize=StoredBotAuthorize(runtime, logger=logger),  # type: ignore[arg-type]
             signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
             process_before_response=False,
         )
@@ -120,6 +124,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
     skills.register(app, runtime, router)
     home.register(app, runtime)
     workspace.register(app, runtime)
+    installation_listeners.register(app, runtime)  # app_uninstalled, tokens_revoked
     round_listeners.register(app, runtime, router)  # pairing rounds (issue 9)
     program_admin.register(app, runtime, router)  # program management (issue 9)
     report_listeners.register(app, runtime, router)  # program reports (issue 12)
@@ -225,6 +230,19 @@ def build_web_app(
 
     web_app = web.Application()
     web_app.add_routes([web.post(EVENTS_PATH, slack_events), web.get("/healthz", healthz)])
+    if (flow := bolt.oauth_flow) is not None:
+        # OAuth mode: installs, served by Bolt's flow as its aiohttp adapter does.
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_installation(await to_bolt_request(request))
+            )
+
+        async def oauth_redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await flow.handle_callback(await to_bolt_request(request))
+            )
+
+        web_app.add_routes([web.get(INSTALL_PATH, install), web.get(REDIRECT_PATH, oauth_redirect)])
     return web_app
 
 

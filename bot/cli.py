@@ -1,4 +1,5 @@
-"""`mentorbot` — serve, socket, clock, tick, db upgrade, match, report (PRODUCT.md §3)."""
+"""`mentorbot` — serve, socket, clock, tick, db upgrade, match, report, workspace delete
+(PRODUCT.md §3)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--period", choices=REPORT_PERIODS, default="all",
         help="the period of the report's numbers (json; default: since the program began)",
     )  # fmt: skip
+    workspace = commands.add_parser("workspace", help="one workspace's data")
+    workspace_commands = workspace.add_subparsers(dest="workspace_command", required=True)
+    delete = workspace_commands.add_parser(
+        "delete", help="delete everything mentorbot holds for a workspace, after a confirmation"
+    )
+    delete.add_argument("team_id", metavar="TEAM_ID", help="the workspace's id (T…)")
+    delete.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
     return parser
 
 
@@ -115,18 +123,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             _upgrade(settings)
         elif args.command == "serve":
-            settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-            _verify_slack(settings)
+            settings.require_slack("SLACK_SIGNING_SECRET")
+            _verify_slack(settings, serving=True)
             _upgrade(settings)
             port = args.port or settings.PORT
             asyncio.run(_serve(settings, port=port, scheduler=not args.no_scheduler))
         elif args.command == "socket":
+            if settings.oauth:
+                raise ConfigError(
+                    "Socket Mode needs SLACK_BOT_TOKEN (one workspace): unset SLACK_CLIENT_ID and "
+                    "SLACK_CLIENT_SECRET, or run `mentorbot serve`, which serves OAuth installs."
+                )
             settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_socket(settings))
         elif args.command == "clock":
-            settings.require("SLACK_BOT_TOKEN")
+            settings.require_slack()
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_clock(settings))
@@ -135,8 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 _report(settings, program=args.program, form=args.format, period=args.period)
             )
+        elif args.command == "workspace":
+            _upgrade(settings)
+            return asyncio.run(_workspace_delete(settings, team_id=args.team_id, yes=args.yes))
         elif args.command == "tick":
-            settings.require("SLACK_BOT_TOKEN")
+            settings.require_slack()
             _verify_slack(settings)
             _upgrade(settings)
             asyncio.run(_tick(settings, at=args.at))
@@ -177,9 +193,17 @@ def _upgrade(settings: Settings) -> None:
     upgrade_to_head(settings.DATABASE_URL)  # a database it cannot use is a ConfigError
 
 
-def _verify_slack(settings: Settings) -> None:
+def _verify_slack(settings: Settings, *, serving: bool = False) -> None:
     """auth.test once, before anything starts: a wrong token stops here with one line,
-    and Bolt authorizes every request from this answer (bot/slack/identity.py)."""
+    and Bolt authorizes every request from this answer (bot/slack/identity.py).
+
+    OAuth mode has no one token to check: each workspace's comes with its install."""
+    if settings.oauth:
+        from bot.slack.installs import INSTALL_PATH
+
+        where = "here" if serving else "by `mentorbot serve`"
+        logger.info("OAuth mode: workspaces install the app at %s, served %s", INSTALL_PATH, where)
+        return
     from bot.runtime import build_web_client
     from bot.slack.identity import verify_bot_token
 
@@ -365,6 +389,40 @@ async def _report(settings: Settings, *, program: str, form: str, period: str) -
         )  # fmt: skip
         assert report is not None  # found just above
         print(report_json(report, pairs, people))
+        return 0
+    finally:
+        await engine.dispose()
+
+
+async def _workspace_delete(settings: Settings, *, team_id: str, yes: bool) -> int:
+    """Delete one workspace's data once the operator types its id (or passed --yes); exit 1
+    with one line for an unknown workspace or an answer that is not its id."""
+    from bot.db.engine import build_engine, build_sessions
+    from bot.services.erasure import erase_workspace, get_workspace_holdings
+
+    engine = build_engine(settings.DATABASE_URL)
+    sessions = build_sessions(engine)
+    try:
+        holdings = await get_workspace_holdings(sessions, team_id)
+        if not holdings.rows:
+            print(f"mentorbot: mentorbot holds nothing for workspace {team_id}", file=sys.stderr)
+            return 1
+        if not yes:
+            try:
+                answer = await asyncio.to_thread(
+                    input,
+                    f"This deletes everything mentorbot holds for workspace {team_id} "
+                    f"({holdings.people} people, {holdings.programs} programs, installation: "
+                    f"{'yes' if holdings.installed else 'no'}). Type the team id to confirm: ",
+                )
+            except EOFError:
+                answer = ""
+            if answer.strip() != team_id:
+                print(f"mentorbot: not confirmed; nothing deleted for {team_id}", file=sys.stderr)
+                return 1
+        deleted = await erase_workspace(sessions, team_id)
+        counts = ", ".join(f"{table} {count}" for table, count in deleted.items())
+        print(f"Deleted workspace {team_id}: {counts}")
         return 0
     finally:
         await engine.dispose()

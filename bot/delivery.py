@@ -31,6 +31,13 @@ recent `conversations.history` and, when found, records that message instead of 
 again. A lookup that fails is tried again later, never taken as "not posted". Idempotent
 methods (chat.update, views.publish) are simply sent again.
 
+Many workspaces (issue 13): every call of a row carries its own workspace's token
+(`WorkspaceTokens`, looked up once per workspace per sweep). A workspace with no
+installation is held like one whose token Slack refused. In OAuth mode a commercially
+distributed app gets conversations.history at about one request a minute and 15 messages
+a page, so a lookup reads from the unknown attempt's start (`attempt_started_at`, the
+database's wall clock, a little before it) and each channel is read at most once a sweep.
+
 `next_attempt_at` stays on the app's clock: decisions (and `tick --at`) say when a
 message is due.
 """
@@ -44,8 +51,9 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 import aiohttp
@@ -75,6 +83,7 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.tables import DeliveryHoldRow, OutgoingMessageRow, UTCDateTime
 from bot.domain import DeliveryStatus
+from bot.slack.tokens import WorkspaceTokens
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +94,8 @@ FILE_UPLOAD = "files.upload_v2"
 
 # The hold scope for a workspace whose token stopped working (other scopes are methods).
 TOKEN_SCOPE = "token"
+# Why a workspace with no installation (never installed, or uninstalled) is held.
+NO_INSTALLATION = "no_installation"
 
 # Slack refused the token itself: nothing can be sent to this workspace until it works.
 TOKEN_ERRORS = frozenset(
@@ -176,6 +187,21 @@ class DeliveryPolicy:
     # later sweep, so no sweep (or scheduler job) sleeps through a long pause.
     max_hold_wait: float = 5.0
     token_probe_interval: timedelta = timedelta(minutes=1)
+    # Crash recovery's conversations.history lookup. Single-token mode reads the newest
+    # 200 messages; OAuth mode (`limited_history`) reads at most 15 from the unknown
+    # attempt's start, less `history_slack` for the database's and Slack's clocks.
+    history_page: int = 200
+    history_from_attempt: bool = False
+    history_slack: timedelta = timedelta(seconds=60)
+    history_interval: timedelta = timedelta(0)  # between one channel's lookups
+
+
+def limited_history(policy: DeliveryPolicy) -> DeliveryPolicy:
+    """`policy` under the conversations.history limits Slack set in 2025 for commercially
+    distributed apps outside the Marketplace (1 request a minute, 15 messages a page)."""
+    return replace(
+        policy, history_page=15, history_from_attempt=True, history_interval=timedelta(minutes=1)
+    )
 
 
 @dataclass
@@ -185,6 +211,7 @@ class SweepStats:
     retried: int = 0
     rate_limited: int = 0  # put back by a 429 hold, no attempt spent
     held: int = 0  # put back because the workspace's token stopped working
+    deferred: int = 0  # an unknown outcome whose lookup waits for a later sweep
     failed: int = 0
 
     def add(self, other: SweepStats) -> None:
@@ -376,6 +403,56 @@ class _Outcome:
     # (scope, seconds): hold the workspace's delivery; the row keeps its due time.
     hold: tuple[str, float] | None = None
     recovered: bool = False  # found already posted, recorded without sending again
+    # Not tried this sweep (a lookup left to the next one): no attempt spent.
+    requeue: bool = False
+    # Where the next lookup reads from: history up to here was read and the post not in it.
+    look_from: datetime | None = None
+
+
+@dataclass
+class _Page:
+    """One conversations.history page read for crash recovery."""
+
+    oldest: Decimal | None  # the `oldest` asked for; None: the newest messages
+    messages: list[dict[str, Any]]
+    has_more: bool
+    # The claim of the row that read it. Only rows of that claim may share it: a row
+    # claimed later may be one whose dead worker posted after the page was read.
+    claim: str | None
+
+
+class _Sweep:
+    """What one sweep looks up once and its rows share: each workspace's token, and each
+    channel's history page (one lookup per channel per sweep)."""
+
+    def __init__(self, tokens: WorkspaceTokens | None) -> None:
+        self._tokens = tokens
+        self._token_lookups: dict[str, asyncio.Task[str | None]] = {}
+        self.pages: dict[tuple[str, str], asyncio.Future[_Page | None]] = {}
+
+    async def token(self, team_id: str) -> str | None:
+        """The workspace's token, or None when it has no installation."""
+        if self._tokens is None:
+            return None
+        lookup = self._token_lookups.get(team_id)
+        if lookup is None:
+            lookup = asyncio.ensure_future(self._tokens.bot_token(team_id))
+            self._token_lookups[team_id] = lookup
+        return await asyncio.shield(lookup)
+
+    def close(self) -> None:
+        for lookup in self._token_lookups.values():
+            if not lookup.done():
+                lookup.cancel()
+            elif not lookup.cancelled():
+                lookup.exception()  # read, so a failed lookup is not reported as unretrieved
+        for page in self.pages.values():
+            if not page.done():
+                page.set_result(None)
+
+
+class _NoInstallation(Exception):
+    """The row's workspace has no installation: hold it like a refused token."""
 
 
 class _Lease:
@@ -419,9 +496,14 @@ class Deliverer:
         client: AsyncWebClient,
         clock: Clock,
         policy: DeliveryPolicy | None = None,
+        *,
+        tokens: WorkspaceTokens | None = None,
     ) -> None:
+        """`tokens`: each row's workspace token, passed on every call; without it every
+        call goes with `client`'s own token (one workspace, and the tests of one)."""
         self._sessions = sessions
         self._client = client
+        self._tokens = tokens
         self._clock = clock
         self._policy = policy or DeliveryPolicy()
         self._jitter = EqualJitter()
@@ -437,6 +519,9 @@ class Deliverer:
         stats = SweepStats()
         due_by = self._clock.now()
         await self._probe_token_holds()
+        # Tokens and history pages are looked up once a sweep: a rotated or revoked token
+        # is seen by the next one.
+        shared = _Sweep(self._tokens)
         in_flight: set[asyncio.Task[None]] = set()
         more = True
         try:
@@ -446,7 +531,7 @@ class Deliverer:
                     rows = await self._claim(free, due_by=due_by)
                     more = len(rows) == free
                     for row in rows:
-                        in_flight.add(asyncio.create_task(self._deliver(row, stats)))
+                        in_flight.add(asyncio.create_task(self._deliver(row, stats, shared)))
                 if not in_flight:
                     wait = None if self._stopping else await self._short_hold(due_by)
                     if wait is None:
@@ -464,6 +549,7 @@ class Deliverer:
                 task.cancel()
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
+            shared.close()
 
     def stop(self) -> None:
         """Finish the rows in hand, then claim no more (a graceful shutdown)."""
@@ -503,6 +589,11 @@ class Deliverer:
         async with self._sessions() as session, session.begin():
             db = database_clock(session)
             claimable = self._claimable(due_by, db.now())
+            unknown = row.outcome_unknown | (row.status == DeliveryStatus.SENDING.value)
+            looks_up = (row.method == "chat.postMessage") & unknown
+            # One start for the whole claim (an uncorrelated subquery is evaluated once), so
+            # rows of one channel claimed together can share one history page.
+            started = select(type_coerce(db.now(), UTCDateTime())).scalar_subquery()
             # A CTE, not `id IN (subquery)`: PostgreSQL may rescan a subquery once per row,
             # locking past its LIMIT; a locking CTE is evaluated exactly once.
             due = (
@@ -521,7 +612,12 @@ class Deliverer:
                     status=DeliveryStatus.SENDING.value,
                     lease_until=db.now(self._policy.lease),
                     lease_token=token,
-                    attempt_started_at=self._clock.now(),
+                    # The database's wall clock (Slack's, near enough; not `tick --at`'s),
+                    # kept while the outcome stays unknown: a lookup reads from here.
+                    attempt_started_at=case(
+                        (looks_up & row.attempt_started_at.is_not(None), row.attempt_started_at),
+                        else_=started,
+                    ),
                     attempts=row.attempts + 1,
                     # A lease that ran out means its worker died mid-send: outcome unknown.
                     outcome_unknown=case(
@@ -622,7 +718,10 @@ class Deliverer:
             ).all()
         for team_id in teams:
             try:
-                await self._client.auth_test()
+                token = await self._tokens.bot_token(team_id) if self._tokens else None
+                if self._tokens and token is None:
+                    continue  # still no installation: installing lifts the hold too
+                await self._client.auth_test(**_auth(token))
             except (SlackApiError, TimeoutError, aiohttp.ClientError):
                 continue  # still refused, or Slack is unreachable: the next probe will tell
             async with self._sessions() as session, session.begin():
@@ -633,12 +732,12 @@ class Deliverer:
 
     # ------------------------------------------------------------------ sending
 
-    async def _deliver(self, row: OutgoingMessageRow, stats: SweepStats) -> None:
+    async def _deliver(self, row: OutgoingMessageRow, stats: SweepStats, shared: _Sweep) -> None:
         lease = _Lease(self, row)
         done = asyncio.Event()
         heartbeat = asyncio.create_task(lease.keep_alive(done))
         try:
-            outcome = await self._send(row, lease)
+            outcome = await self._send(row, lease, shared)
         except _LeaseLost:
             logger.info("outbox %s: taken by another worker before a call; left to it", row.id)
             return
@@ -655,18 +754,26 @@ class Deliverer:
             raise _LeaseLost
         return await call()
 
-    async def _send(self, row: OutgoingMessageRow, lease: _Lease) -> _Outcome:
+    async def _send(self, row: OutgoingMessageRow, lease: _Lease, shared: _Sweep) -> _Outcome:
         lookup = row.method == "chat.postMessage" and row.outcome_unknown
         try:
+            token = await shared.token(row.team_id)
+            if self._tokens is not None and token is None:
+                raise _NoInstallation
+            auth = _auth(token)
             channel = row.channel
             if row.users and not channel:
-                channel = await self._open(lease, row.users)
+                channel = await self._open(lease, row.users, auth)
             if lookup:
-                found = await self._find_posted(lease, row, channel)
-                if found:
-                    return _Outcome(
-                        DeliveryStatus.SENT, channel=found[0], ts=found[1], recovered=True
-                    )
+                found = await self._find_posted(lease, row, channel, auth, shared)
+                if isinstance(found, _Outcome):
+                    return found
+        except _NoInstallation:
+            probe = self._policy.token_probe_interval.total_seconds()
+            return _Outcome(
+                DeliveryStatus.PENDING, NO_INSTALLATION, outcome_unknown=row.outcome_unknown,
+                hold=(TOKEN_SCOPE, probe),
+            )  # fmt: skip
         except SlackApiError as exc:
             return self._on_error(row, exc, lookup=lookup)
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -674,9 +781,9 @@ class Deliverer:
             return self._retry(row, f"network: {type(exc).__name__}", unknown=row.outcome_unknown)
         try:
             if row.method == FILE_UPLOAD:
-                response = await self._upload(lease, row, channel)
+                response = await self._upload(lease, row, channel, auth)
             else:
-                body = self._body(row, channel)
+                body = self._body(row, channel) | auth  # slack-sdk takes `token` from the body
                 response = await self._call(
                     lease, lambda: self._client.api_call(row.method, json=body)
                 )
@@ -696,14 +803,14 @@ class Deliverer:
         )
 
     async def _upload(
-        self, lease: _Lease, row: OutgoingMessageRow, channel: str | None
+        self, lease: _Lease, row: OutgoingMessageRow, channel: str | None, auth: dict[str, Any]
     ) -> AsyncSlackResponse:
         """A FILE_UPLOAD row: the files v2 steps, shared into a channel or a person's DM
         (completeUploadExternal takes a conversation id, not a user id). Unlike a post
         it carries no metadata to look for after a crash: an unknown outcome uploads
         again, so a file may come twice but is never lost."""
         if channel and channel[0] in "UW":
-            channel = await self._open(lease, channel)
+            channel = await self._open(lease, channel, auth)
         payload = row.payload
         return await self._call(
             lease,
@@ -714,11 +821,14 @@ class Deliverer:
                 title=payload.get("title") or payload["filename"],
                 initial_comment=payload.get("initial_comment") or None,
                 request_file_info=False,
+                **auth,
             ),
         )
 
-    async def _open(self, lease: _Lease, users: str) -> str:
-        response = await self._call(lease, lambda: self._client.conversations_open(users=users))
+    async def _open(self, lease: _Lease, users: str, auth: dict[str, Any]) -> str:
+        response = await self._call(
+            lease, lambda: self._client.conversations_open(users=users, **auth)
+        )
         return str(response["channel"]["id"])
 
     def _body(self, row: OutgoingMessageRow, channel: str | None) -> dict[str, Any]:
@@ -733,28 +843,99 @@ class Deliverer:
         return body
 
     async def _find_posted(
-        self, lease: _Lease, row: OutgoingMessageRow, channel: str | None
-    ) -> tuple[str, str] | None:
-        """(conversation, ts) of an earlier post of this row, from Slack's own history."""
+        self,
+        lease: _Lease,
+        row: OutgoingMessageRow,
+        channel: str | None,
+        auth: dict[str, Any],
+        shared: _Sweep,
+    ) -> _Outcome | None:
+        """Look in Slack's own history for an earlier post of this row: the outcome when
+        it is there (or when the lookup has to wait for a later sweep), None when it was
+        not posted. A channel's history is read once a sweep; its other rows share it."""
         if channel and channel[0] in "UW":
-            channel = await self._open(lease, channel)
+            channel = await self._open(lease, channel, auth)
         conversation = channel or ""
-        # The newest 200 messages, not an `oldest` bound: our clock may be shifted
-        # (`tick --at`) while Slack stamps real time, and a crashed post is recent.
+        oldest = self._lookup_oldest(row)
+        page: _Page | None
+        pending = shared.pages.get((row.team_id, conversation))
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            shared.pages[(row.team_id, conversation)] = pending
+            try:
+                page = await self._read_history(lease, row, conversation, oldest, auth)
+            except BaseException:
+                # Nothing read: the rows waiting on it wait for a later sweep, and this
+                # one may read again once its hold (a 429's Retry-After) is over.
+                del shared.pages[(row.team_id, conversation)]
+                pending.set_result(None)
+                raise
+            pending.set_result(page)
+        else:
+            page = await pending
+        return self._judge(row, conversation, page, oldest)
+
+    def _lookup_oldest(self, row: OutgoingMessageRow) -> Decimal | None:
+        """Slack timestamp a lookup reads from: the unknown attempt's start (database
+        time), a little before; None in single-token mode, which reads the newest page."""
+        if not self._policy.history_from_attempt or row.attempt_started_at is None:
+            return None
+        return _slack_ts(row.attempt_started_at - self._policy.history_slack)
+
+    async def _read_history(
+        self,
+        lease: _Lease,
+        row: OutgoingMessageRow,
+        conversation: str,
+        oldest: Decimal | None,
+        auth: dict[str, Any],
+    ) -> _Page:
+        # With `oldest` and no `latest`, Slack returns the messages closest to `oldest`:
+        # the ones after the unknown attempt, not the newest.
+        bounds: dict[str, Any] = {"oldest": f"{oldest:.6f}"} if oldest is not None else {}
         history = await self._call(
             lease,
             lambda: self._client.conversations_history(
-                channel=conversation, include_all_metadata=True, limit=200
+                channel=conversation,
+                include_all_metadata=True,
+                limit=self._policy.history_page,
+                **bounds,
+                **auth,
             ),
         )
-        for message in history.get("messages") or []:
+        messages = list(history.get("messages") or [])
+        return _Page(oldest, messages, bool(history.get("has_more")), claim=row.lease_token)
+
+    def _judge(
+        self, row: OutgoingMessageRow, conversation: str, page: _Page | None, oldest: Decimal | None
+    ) -> _Outcome | None:
+        later = _Outcome(
+            DeliveryStatus.PENDING, "lookup: waits for the next sweep", outcome_unknown=True,
+            requeue=True, retry_in=max(1.0, self._policy.history_interval.total_seconds()),
+        )  # fmt: skip
+        if page is None:
+            return later
+        for message in page.messages:
             metadata = message.get("metadata") or {}
             if (
                 metadata.get("event_type") == METADATA_EVENT
                 and (metadata.get("event_payload") or {}).get("outbox_key") == row.key
             ):
-                return conversation, str(message["ts"])
-        return None
+                return _Outcome(
+                    DeliveryStatus.SENT, channel=conversation, ts=str(message["ts"]), recovered=True
+                )
+        # Not there. That proves nothing for a row of a later claim (its dead worker may
+        # have posted since the page was read), nor from a later `oldest` than this row's.
+        covers = page.oldest is None or (oldest is not None and oldest >= page.oldest)
+        if page.claim != row.lease_token or not covers:
+            return later
+        if not page.has_more or page.oldest is None:
+            return None  # all of it read (single-token mode: the newest page, as ever)
+        # 15 messages read and more after them: the next lookup reads on from the newest.
+        newest = max((Decimal(str(m["ts"])) for m in page.messages), default=None)
+        if newest is not None:
+            later.look_from = _from_slack_ts(newest) + self._policy.history_slack
+        return later
 
     def _on_error(self, row: OutgoingMessageRow, exc: SlackApiError, *, lookup: bool) -> _Outcome:
         status = exc.response.status_code
@@ -816,6 +997,10 @@ class Deliverer:
             values["attempts"] = OutgoingMessageRow.attempts - 1
         elif outcome.status is DeliveryStatus.PENDING:
             values["next_attempt_at"] = now + timedelta(seconds=outcome.retry_in)
+            if outcome.requeue:
+                values["attempts"] = OutgoingMessageRow.attempts - 1
+        if outcome.look_from is not None:
+            values["attempt_started_at"] = outcome.look_from
         fenced = (
             update(OutgoingMessageRow)
             .where(OutgoingMessageRow.id == row.id)
@@ -832,7 +1017,13 @@ class Deliverer:
                     session, row.team_id, scope, seconds, reason
                 )
             result = await session.execute(fenced)
-        if started_token_hold:
+        if started_token_hold and outcome.error == NO_INSTALLATION:
+            logger.warning(
+                "delivery to workspace %s paused: the app is not installed there. Nothing is "
+                "lost; delivery resumes once it is installed again",
+                row.team_id,
+            )
+        elif started_token_hold:
             logger.warning(
                 "delivery to workspace %s paused: Slack refused the bot token (%s). Nothing is "
                 "lost; delivery resumes once auth.test accepts the token (tried every %.0f s)",
@@ -849,6 +1040,8 @@ class Deliverer:
         elif outcome.status is DeliveryStatus.FAILED:
             stats.failed += 1
             logger.warning("outbox %s (%s) failed: %s", row.id, row.method, outcome.error)
+        elif outcome.requeue:
+            stats.deferred += 1
         elif outcome.hold is None:
             stats.retried += 1
         elif outcome.hold[0] == TOKEN_SCOPE:
@@ -867,3 +1060,21 @@ def _retry_after(headers: Any) -> float:
             except ValueError:
                 break
     return 1.0
+
+
+def _auth(token: str | None) -> dict[str, Any]:
+    """The `token=` of a call: the workspace's, or none (the client's own)."""
+    return {"token": token} if token else {}
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _slack_ts(moment: datetime) -> Decimal:
+    """A moment as Slack's "seconds.micros" timestamp, exactly (a float loses micros)."""
+    return Decimal((moment - _EPOCH) // _MICROSECOND).scaleb(-6)
+
+
+def _from_slack_ts(ts: Decimal) -> datetime:
+    return _EPOCH + int(ts.scaleb(6)) * _MICROSECOND

@@ -34,6 +34,7 @@ from bot.services.profiles import refresh_unsynced_profiles
 from bot.services.rounds import list_due_automatic_programs, run_automatic_round
 from bot.services.stalled import sweep_risk_digest, sweep_stalled_pairs
 from bot.services.stories import sweep_story_removals
+from bot.services.workspaces import lift_uninstall_for_working_token
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,17 @@ async def _purge_payloads(runtime: Runtime, now: datetime) -> int:
     return await purge_delivered_payloads(runtime.sessions, now=now)
 
 
+async def _reinstalled(runtime: Runtime, now: datetime) -> int:
+    # OAuth mode: a reinstall is recorded by the OAuth callback (record_install).
+    if runtime.installations is not None:
+        return 0
+    return await lift_uninstall_for_working_token(runtime.sessions, runtime.client, now=now)
+
+
 async def _refresh_profiles(runtime: Runtime, now: datetime) -> int:
-    report = await refresh_unsynced_profiles(runtime.sessions, runtime.client, now=now)
+    report = await refresh_unsynced_profiles(
+        runtime.sessions, runtime.client, now=now, tokens=runtime.tokens
+    )
     return report.done
 
 
@@ -121,7 +131,7 @@ async def _stalled_pairs(runtime: Runtime, now: datetime) -> int:
 async def _story_removals(runtime: Runtime, now: datetime) -> int:
     return await sweep_story_removals(
         runtime.sessions, runtime.client, now=now,
-        configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS,
+        configured_admins=runtime.settings.MENTORBOT_ADMIN_IDS, tokens=runtime.tokens,
     )  # fmt: skip
 
 
@@ -149,6 +159,7 @@ DECISION_SWEEPS: list[tuple[str, DecisionSweep]] = [
     ("purge-events", _purge_events),
     ("resume-pauses", _resume_pauses),
     ("purge-payloads", _purge_payloads),
+    ("reinstalled", _reinstalled),  # single-token mode: a working token lifts an uninstall
     ("refresh-profiles", _refresh_profiles),
     # Round ends first: a round due when the last one ends pairs the people it freed.
     ("round-ends", _round_ends),

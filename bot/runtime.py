@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import Sessions, build_engine, build_sessions
-from bot.delivery import Deliverer, DeliveryPolicy
+from bot.delivery import Deliverer, DeliveryPolicy, limited_history
 from bot.slack.admins import AdminDirectory
 from bot.slack.tokens import WorkspaceTokens, build_tokens, installation_store
 
@@ -169,11 +169,18 @@ def build_runtime(
     engine = build_engine(settings.DATABASE_URL)
     sessions = build_sessions(engine)
     clock = clock or SystemClock()
-    deliverer = Deliverer(
-        sessions, build_web_client(settings, for_delivery=True), clock, policy=policy
-    )
     client = build_web_client(settings)
     installations = installation_store(settings, engine) if settings.oauth else None
+    tokens = build_tokens(settings, installations, client)
+    if settings.oauth:
+        # A distributed app outside the Marketplace: Slack's 2025 conversations.history
+        # limits (1 a minute, 15 a page) apply to crash recovery's lookups.
+        policy = limited_history(policy or DeliveryPolicy())
+    # One SLACK_BOT_TOKEN: the delivery client carries it, as before issue 13.
+    deliverer = Deliverer(
+        sessions, build_web_client(settings, for_delivery=True), clock, policy=policy,
+        tokens=tokens if settings.oauth else None,
+    )  # fmt: skip
     return Runtime(
         settings=settings,
         engine=engine,
@@ -181,7 +188,7 @@ def build_runtime(
         clock=clock,
         client=client,
         deliverer=deliverer,
-        admins=AdminDirectory(settings.MENTORBOT_ADMIN_IDS, client, clock=clock),
-        tokens=build_tokens(settings, installations, client),
+        admins=AdminDirectory(settings.MENTORBOT_ADMIN_IDS, client, clock=clock, tokens=tokens),
+        tokens=tokens,
         installations=installations,
     )

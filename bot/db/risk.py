@@ -8,6 +8,7 @@ reads no pair into Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -125,7 +126,9 @@ class NewlyAtRisk:
         )
 
 
-async def list_newly_at_risk(session: AsyncSession, *, now: datetime) -> list[NewlyAtRisk]:
+async def list_newly_at_risk(
+    session: AsyncSession, *, now: datetime, also: Sequence[ColumnElement[bool]] = ()
+) -> list[NewlyAtRisk]:
     """Active pairs at risk whose partners were not asked in this episode, locked
     (others skipped: a second process asks nobody twice). One query."""
     rule = _rule(now)
@@ -133,20 +136,22 @@ async def list_newly_at_risk(session: AsyncSession, *, now: datetime) -> list[Ne
         select(PairRow, ProgramRow, rule.last.c.met_on)
         .join(ProgramRow, ProgramRow.id == PairRow.program_id)
         .outerjoin(rule.last, rule.last.c.pair_id == PairRow.id)
-        .where(rule.at_risk, rule.newly)
+        .where(rule.at_risk, rule.newly, *also)
         .order_by(PairRow.id)
         .with_for_update(of=PairRow, skip_locked=True)
     )
     return [NewlyAtRisk(pair, program, met_on) for pair, program, met_on in rows.all()]
 
 
-async def list_teams_with_pairs_at_risk(session: AsyncSession, *, now: datetime) -> list[str]:
+async def list_teams_with_pairs_at_risk(
+    session: AsyncSession, *, now: datetime, also: Sequence[ColumnElement[bool]] = ()
+) -> list[str]:
     rule = _rule(now)
     found = await session.scalars(
         select(PairRow.team_id)
         .join(ProgramRow, ProgramRow.id == PairRow.program_id)
         .outerjoin(rule.last, rule.last.c.pair_id == PairRow.id)
-        .where(rule.at_risk)
+        .where(rule.at_risk, *also)
         .distinct()
     )
     return sorted(found)

@@ -36,6 +36,7 @@ from bot.db.tables import (
 from bot.delivery import Outgoing, enqueue_messages
 from bot.domain import MembershipStatus, PairStatus, StoryStatus
 from bot.matching.overlap import get_zone, resolve_zone
+from bot.services.workspaces import live_team
 from bot.slack.views.celebrations import (
     TOP_SKILLS,
     DigestStory,
@@ -300,7 +301,9 @@ async def lock_programs_uncovered(
     surely_covered = previous_month(month_start(now.astimezone(UTC).date() + timedelta(days=1)))
     rows = await session.scalars(
         select(ProgramRow)
-        .where(*also, or_(covered.is_(None), covered < surely_covered))
+        .where(
+            *also, or_(covered.is_(None), covered < surely_covered), live_team(ProgramRow.team_id)
+        )
         .with_for_update(skip_locked=True)
     )
     return list(rows)

@@ -39,6 +39,7 @@ from bot.delivery import Outgoing, enqueue_message, enqueue_messages
 from bot.domain import CheckinAnswer, CheckinStatus, MembershipStatus, PairStatus
 from bot.services.checkin_plan import pair_cadence_days, plan_due_at
 from bot.services.pauses import pause_memberships
+from bot.services.workspaces import live_team
 from bot.slack.views.checkin_notices import checkins_paused_message
 from bot.slack.views.checkins import CheckinItem, checkin_message
 from bot.worktime import is_timely, pair_cadence
@@ -126,6 +127,7 @@ async def plan_unplanned_pairs(sessions: Sessions, *, now: datetime) -> int:
                     PairRow.status == PairStatus.ACTIVE.value,
                     PairRow.cadence_days.is_(None),
                     PairRow.introduced_at.is_not(None),
+                    live_team(PairRow.team_id),
                 )
                 .limit(BATCH)
                 .with_for_update(of=PairRow, skip_locked=True)
@@ -331,6 +333,7 @@ async def _sweep_batch(session: AsyncSession, *, now: datetime) -> tuple[int, in
             .where(
                 CheckinRow.status == CheckinStatus.SCHEDULED.value,
                 CheckinRow.due_at <= now,
+                live_team(CheckinRow.team_id),
             )
             .order_by(CheckinRow.due_at, CheckinRow.id)
             .limit(BATCH)
@@ -601,6 +604,7 @@ async def _remind_batch(session: AsyncSession, *, now: datetime) -> tuple[int, i
                 CheckinRow.remind_at <= now,
                 CheckinRow.status == CheckinStatus.SENT.value,
                 CheckinRow.answer.in_(REMINDED),
+                live_team(CheckinRow.team_id),
             )
             .order_by(CheckinRow.remind_at, CheckinRow.id)
             .limit(BATCH)

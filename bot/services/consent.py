@@ -35,6 +35,7 @@ from bot.services.lifecycle import (
     get_pair_member,
     list_sent_locations,
 )
+from bot.services.workspaces import live_team
 from bot.slack.views.consent import (
     Proposal,
     ProposedPartner,
@@ -306,6 +307,7 @@ async def sweep_consent(sessions: Sessions, *, now: datetime) -> int:
                     PairRow.status == PairStatus.PROPOSED.value,
                     PairRow.consent_due_at.is_not(None),
                     or_(PairRow.consent_due_at <= now, PairRow.consent_reminded_at.is_(None)),
+                    live_team(PairRow.team_id),
                 )
                 .with_for_update(of=PairRow, skip_locked=True)
             )

@@ -1,4 +1,5 @@
-"""Erasure and retention: the one place that forgets a person, and old payloads.
+"""Erasure and retention: the one place that forgets a person, a workspace, and old
+payloads.
 
 After `erase_person` no row holds the person's Slack id, name, title, department,
 goals, skills, reflections or stories: their profile row goes (cascading to skills,
@@ -12,18 +13,23 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import Sessions
+from bot.db.engine import Sessions, reading
 from bot.db.tables import (
+    BOTS_TABLE,
+    INSTALLATIONS_TABLE,
+    Base,
     CheckinRow,
     CloseoutAnswerRow,
     OutgoingMessageRow,
     PairRow,
     PersonRow,
+    ProgramRow,
     RosterEntryRow,
     RoundRow,
     StoryRow,
@@ -166,3 +172,72 @@ async def purge_delivered_payloads(
             .values(payload={}, purged_at=now)
         )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- a whole workspace (`mentorbot workspace delete`) --------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceHoldings:
+    """What mentorbot holds for one workspace, for the operator to confirm."""
+
+    people: int
+    programs: int
+    installed: bool
+    rows: int  # in every table
+
+
+def _workspace_scope(table: Table, team_id: str) -> ColumnElement[bool] | None:
+    """Which rows of `table` belong to the workspace: its `team_id`, or a foreign key to
+    rows that do (reflection topics, story skills); None for tables of no workspace."""
+    if "team_id" in table.c:
+        return table.c.team_id == team_id
+    owners = []
+    for fk in table.foreign_keys:
+        parent = fk.column.table
+        scope = _workspace_scope(parent, team_id) if isinstance(parent, Table) else None
+        if scope is not None:
+            owners.append(fk.parent.in_(select(fk.column).where(scope)))
+    return or_(*owners) if owners else None
+
+
+def _workspace_tables(team_id: str) -> list[tuple[Table, ColumnElement[bool]]]:
+    """Every table of Base.metadata holding workspace rows, children before parents (so
+    a foreign key never points at a row already gone, and no cascade is relied on)."""
+    found = []
+    for table in reversed(Base.metadata.sorted_tables):
+        scope = _workspace_scope(table, team_id)
+        if scope is not None:
+            found.append((table, scope))
+    return found
+
+
+async def get_workspace_holdings(sessions: Sessions, team_id: str) -> WorkspaceHoldings:
+    async with reading(sessions) as session:
+        counts = {
+            table.name: int(
+                await session.scalar(select(func.count()).select_from(table).where(scope)) or 0
+            )
+            for table, scope in _workspace_tables(team_id)
+        }
+    return WorkspaceHoldings(
+        people=counts[PersonRow.__tablename__],
+        programs=counts[ProgramRow.__tablename__],
+        installed=bool(counts[BOTS_TABLE] or counts[INSTALLATIONS_TABLE]),
+        rows=sum(counts.values()),
+    )
+
+
+async def erase_workspace(sessions: Sessions, team_id: str) -> dict[str, int]:
+    """Delete every row mentorbot holds for the workspace, in one transaction: each table
+    with a `team_id` (our tables and slack-sdk's installations and bots) and the rows that
+    hang off them. Tables are found in Base.metadata, so a new one cannot be forgotten.
+    Returns how many rows went, per table (tables with none left out)."""
+    deleted: dict[str, int] = {}
+    async with sessions.begin() as session:
+        for table, scope in _workspace_tables(team_id):
+            result = await session.execute(delete(table).where(scope))
+            if result.rowcount:  # type: ignore[attr-defined]
+                deleted[table.name] = int(result.rowcount)  # type: ignore[attr-defined]
+    logger.info("workspace %s erased: %d row(s)", team_id, sum(deleted.values()))
+    return deleted

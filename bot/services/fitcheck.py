@@ -38,6 +38,7 @@ from bot.services.lifecycle import (
     get_membership_ids,
     get_pair_member,
 )
+from bot.services.workspaces import live_team
 from bot.slack.views.fitcheck import fit_question_message, rematch_notice_message
 from bot.worktime import next_working_time
 
@@ -83,6 +84,7 @@ async def sweep_fit_checks(sessions: Sessions, *, now: datetime) -> int:
                     PairRow.status == PairStatus.ACTIVE.value,
                     PairRow.fit_due_at.is_not(None),
                     PairRow.id.in_(maybe_due),
+                    live_team(PairRow.team_id),
                 )
                 .with_for_update(of=PairRow, skip_locked=True)
             )

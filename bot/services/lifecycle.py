@@ -27,6 +27,7 @@ from bot.db.tables import (
 from bot.delivery import enqueue_message
 from bot.domain import DeliveryStatus, FitAnswer, PairStatus, RoundStatus
 from bot.services.celebrations import celebrate_completed_rounds
+from bot.services.workspaces import live_team
 from bot.slack.views.fitcheck import closing_prompt_message
 from bot.worktime import next_working_time
 
@@ -197,6 +198,7 @@ async def sweep_round_ends(sessions: Sessions, *, now: datetime) -> int:
                     RoundRow.ends_at <= now,
                     RoundRow.status.in_([RoundStatus.CONFIRMED.value, RoundStatus.ANNOUNCED.value]),
                     still_active,
+                    live_team(RoundRow.team_id),
                 )
             )
         )

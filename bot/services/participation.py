@@ -44,6 +44,7 @@ from bot.services import consent
 from bot.services.erasure import erase_person
 from bot.services.events import record_once
 from bot.services.pauses import drop_queued, pause_memberships
+from bot.services.workspaces import live_team
 from bot.slack.views.models import (
     MembershipSummary,
     Partner,
@@ -191,6 +192,7 @@ async def resume_due_pauses(sessions: Sessions, *, now: datetime) -> int:
                 MembershipRow.status == MembershipStatus.PAUSED.value,
                 MembershipRow.paused_until.is_not(None),
                 MembershipRow.paused_until <= now,
+                live_team(MembershipRow.team_id),
             )
             .with_for_update(skip_locked=True)
         )

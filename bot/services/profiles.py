@@ -24,7 +24,9 @@ from bot.db.people import get_person
 from bot.db.tables import PersonRow
 from bot.services.events import record_once
 from bot.services.participation import deactivate
+from bot.services.workspaces import live_team
 from bot.slack.text import clean_text
+from bot.slack.tokens import WorkspaceTokens
 from bot.slack.users import account_problem, lookup_user
 
 logger = logging.getLogger(__name__)
@@ -136,25 +138,43 @@ class RefreshReport:
 
 
 async def refresh_unsynced_profiles(
-    sessions: Sessions, client: AsyncWebClient, *, now: datetime, batch: int = REFRESH_BATCH
+    sessions: Sessions,
+    client: AsyncWebClient,
+    *,
+    now: datetime,
+    batch: int = REFRESH_BATCH,
+    tokens: WorkspaceTokens | None = None,
 ) -> RefreshReport:
     """Decision sweep: read `users.info` for active people whose profile was never read.
 
     One at a time and at most `batch` per run; the first answer that is not an answer
     (429, 5xx, timeout) ends the run, so a struggling Slack is left alone until the next
     minute. Two processes may read the same person twice; the writes are the same.
+    Each `users.info` goes with the person's workspace token (`tokens`, asked once per
+    workspace a run); a workspace with no installation is passed over.
     """
     async with sessions() as session:
         unsynced = await session.execute(
             select(PersonRow.id, PersonRow.team_id, PersonRow.slack_user_id)
-            .where(PersonRow.is_active.is_(True), PersonRow.profile_synced_at.is_(None))
+            .where(
+                PersonRow.is_active.is_(True),
+                PersonRow.profile_synced_at.is_(None),
+                live_team(PersonRow.team_id),
+            )
             .order_by(PersonRow.id)
             .limit(batch)
         )
         people = unsynced.all()
     report = RefreshReport()
+    team_tokens: dict[str, str | None] = {}
     for position, (person_id, team_id, user_id) in enumerate(people):
-        lookup = await lookup_user(client, user_id)
+        if tokens is not None and team_id not in team_tokens:
+            team_tokens[team_id] = await tokens.bot_token(team_id)
+        token = team_tokens.get(team_id)
+        if tokens is not None and token is None:
+            report.postponed += 1  # not installed: read once it is
+            continue
+        lookup = await lookup_user(client, user_id, token=token)
         if lookup.user is not None:
             if await record_slack_user(sessions, team_id=team_id, user=lookup.user, now=now):
                 report.deactivated += 1
@@ -165,7 +185,7 @@ async def refresh_unsynced_profiles(
             await deactivate(sessions, team_id=team_id, user_id=user_id, now=now)
             report.deactivated += 1
         else:
-            report.postponed = len(people) - position
+            report.postponed += len(people) - position
             logger.info("profile refresh stopped at person %s: Slack did not answer", person_id)
             break
     if people:

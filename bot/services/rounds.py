@@ -41,6 +41,7 @@ from bot.db.tables import (
 from bot.domain import CareerStage, MatchPriority, MembershipStatus, PairStatus, Role, RoundStatus
 from bot.matching import Candidate, Constraints, MatchResult, Weights, match
 from bot.services import consent, introductions, lifecycle
+from bot.services.workspaces import live_team
 
 logger = logging.getLogger(__name__)
 
@@ -605,7 +606,9 @@ async def list_due_automatic_programs(sessions: Sessions, *, now: datetime) -> l
         programs = list(
             await session.scalars(
                 select(ProgramRow).where(
-                    ProgramRow.pairs_automatically.is_(True), ProgramRow.is_open.is_(True)
+                    ProgramRow.pairs_automatically.is_(True),
+                    ProgramRow.is_open.is_(True),
+                    live_team(ProgramRow.team_id),
                 )
             )
         )

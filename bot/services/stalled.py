@@ -27,13 +27,14 @@ from bot.db.risk import (
     list_newly_at_risk,
     list_teams_with_pairs_at_risk,
 )
-from bot.db.tables import MembershipRow, OutgoingMessageRow, PersonRow
+from bot.db.tables import MembershipRow, OutgoingMessageRow, PairRow, PersonRow
 from bot.delivery import enqueue_message
 from bot.domain import MembershipStatus, PairStatus, RiskAnswer
 from bot.risk import AtRiskPair, digest_key, digest_week, may_be_digest_time
 from bot.services.fitcheck import end_for_rematch
 from bot.services.lifecycle import Side, get_pair_member
 from bot.services.participation import pause_in
+from bot.services.workspaces import live_team
 from bot.slack.views.stalled import DIGEST_PAIRS_MAX, risk_digest_message, risk_question_message
 from bot.worktime import next_working_time
 
@@ -44,7 +45,7 @@ async def sweep_stalled_pairs(sessions: Sessions, *, now: datetime) -> int:
     """Decision sweep: ask both partners of each pair newly at risk. Returns how many
     pairs were asked. Nothing due costs one query (bot/db/risk.py)."""
     async with sessions() as session, session.begin():
-        due = await list_newly_at_risk(session, now=now)
+        due = await list_newly_at_risk(session, now=now, also=[live_team(PairRow.team_id)])
         if not due:
             return 0
         person_ids = {p for d in due for p in (d.pair.mentor_id, d.pair.mentee_id) if p}
@@ -171,7 +172,8 @@ async def sweep_risk_digest(
         return 0
     queued = 0
     async with sessions() as session, session.begin():
-        for team_id in await list_teams_with_pairs_at_risk(session, now=now):
+        live = [live_team(PairRow.team_id)]
+        for team_id in await list_teams_with_pairs_at_risk(session, now=now, also=live):
             queued += await _digest_team(
                 session, team_id=team_id, now=now, configured=frozenset(configured_admins)
             )

@@ -44,7 +44,9 @@ from bot.delivery import enqueue_message
 from bot.domain import DeliveryStatus, PairStatus, StoryStatus
 from bot.services.events import record_once
 from bot.services.lifecycle import drop_keyed_messages
+from bot.services.workspaces import live_team
 from bot.slack.forms_stories import STORY_TEXT_MAX, STORY_TITLE_MAX, StoryForm
+from bot.slack.tokens import WorkspaceTokens
 from bot.slack.views.story import (
     StoryDraft,
     StoryPost,
@@ -727,6 +729,7 @@ async def sweep_story_removals(
     *,
     now: datetime,
     configured_admins: Collection[str],
+    tokens: WorkspaceTokens | None = None,
 ) -> int:
     """Decision sweep: a withdrawn story's post that was still being sent gets its
     chat.delete; one Slack would not delete is reported to the admins, once, with where
@@ -741,6 +744,7 @@ async def sweep_story_removals(
                     StoryRow.removal_reported_at.is_(None),
                     StoryRow.withdrawn_at >= now - REMOVAL_WATCH,
                     OutgoingMessageRow.status == DeliveryStatus.SENT.value,
+                    live_team(StoryRow.team_id),
                 )
             )
         ).all()
@@ -757,7 +761,7 @@ async def sweep_story_removals(
     failed = [(s, p, deletes[delete_key(s.id)]) for s, p in rows
               if deletes.get(delete_key(s.id)) is not None
               and deletes[delete_key(s.id)].status == DeliveryStatus.FAILED.value]  # fmt: skip
-    links = {s.id: await _permalink(client, p) for s, p, _ in failed}
+    links = {s.id: await _permalink(client, p, tokens) for s, p, _ in failed}
     done = 0
     async with sessions() as session, session.begin():
         for story, _post in rows:
@@ -790,11 +794,20 @@ async def sweep_story_removals(
     return done
 
 
-async def _permalink(client: AsyncWebClient | None, post: OutgoingMessageRow) -> str | None:
+async def _permalink(
+    client: AsyncWebClient | None, post: OutgoingMessageRow, tokens: WorkspaceTokens | None
+) -> str | None:
     if client is None or not (post.sent_channel and post.sent_ts):
         return None
+    # The post's own workspace token (OAuth mode); no installation, no link.
+    token = await tokens.bot_token(post.team_id) if tokens else None
+    if tokens and token is None:
+        return None
+    auth: dict[str, Any] = {"token": token} if token else {}
     try:
-        found = await client.chat_getPermalink(channel=post.sent_channel, message_ts=post.sent_ts)
+        found = await client.chat_getPermalink(
+            channel=post.sent_channel, message_ts=post.sent_ts, **auth
+        )
     except SlackApiError as exc:
         logger.info("no permalink for %s: %s", post.sent_ts, exc.response.get("error"))
         return None

@@ -7,15 +7,23 @@ until it installs again.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select, update
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.db.engine import Sessions
+from bot.db.engine import Sessions, reading
 from bot.db.programs import ensure_workspace
-from bot.db.tables import DeliveryHoldRow, WorkspaceRow
-from bot.delivery import TOKEN_SCOPE
+from bot.db.tables import DeliveryHoldRow, OutgoingMessageRow, WorkspaceRow
+from bot.delivery import TOKEN_SCOPE, database_clock
+from bot.domain import DeliveryStatus
+from bot.services.events import record_once
+
+logger = logging.getLogger(__name__)
 
 
 def live_team(team_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
@@ -39,3 +47,81 @@ async def record_install(sessions: Sessions, *, team_id: str, name: str, now: da
                 DeliveryHoldRow.team_id == team_id, DeliveryHoldRow.scope == TOKEN_SCOPE
             )
         )
+
+
+async def record_uninstall(
+    sessions: Sessions, *, team_id: str, now: datetime, once_key: str | None = None
+) -> int:
+    """The app was uninstalled, or its bot token revoked: no sweep decides anything for
+    the workspace any more, and what it had queued is dropped (it can never be sent,
+    and must not flood out after a reinstall). Returns how many messages were dropped.
+
+    Idempotent: a second call keeps the first `uninstalled_at` and finds nothing pending;
+    with `once_key` (the event id) a retried event does nothing at all.
+    """
+    async with sessions.begin() as session:
+        if once_key is not None and not await record_once(
+            session, key=once_key, team_id=team_id, at=now
+        ):
+            return 0
+        await ensure_workspace(session, team_id, now=now)
+        await session.execute(
+            update(WorkspaceRow)
+            .where(WorkspaceRow.team_id == team_id, WorkspaceRow.uninstalled_at.is_(None))
+            .values(uninstalled_at=now)
+        )
+        # drop_messages' fence, for the whole workspace: a row being sent right now (a
+        # live lease) is left to finish, one whose worker died is dropped and fenced out.
+        db_now = database_clock(session).now()
+        row = OutgoingMessageRow
+        dropped = await session.execute(
+            update(row)
+            .where(
+                row.team_id == team_id,
+                or_(
+                    row.status == DeliveryStatus.PENDING.value,
+                    (row.status == DeliveryStatus.SENDING.value) & (row.lease_until < db_now),
+                ),
+            )
+            .values(
+                status=DeliveryStatus.DROPPED.value,
+                last_error="the workspace uninstalled the app",
+                lease_token=None,
+                lease_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(delete(DeliveryHoldRow).where(DeliveryHoldRow.team_id == team_id))
+    count = int(dropped.rowcount)  # type: ignore[attr-defined]
+    logger.info("workspace %s uninstalled: %d queued message(s) dropped", team_id, count)
+    return count
+
+
+async def lift_uninstall_for_working_token(
+    sessions: Sessions, client: AsyncWebClient, *, now: datetime
+) -> int:
+    """Single-token mode: the operator reinstalled the app and set its new SLACK_BOT_TOKEN.
+
+    There is no OAuth callback to call `record_install`, so a workspace marked uninstalled
+    is checked with auth.test: a token that works for it means the app is back. Reads one
+    tiny query while nothing is marked; the dead token of a process still running after
+    the uninstall fails auth.test, and the mark stays. Returns how many were lifted.
+    """
+    async with reading(sessions) as session:
+        marked = set(
+            await session.scalars(
+                select(WorkspaceRow.team_id).where(WorkspaceRow.uninstalled_at.is_not(None))
+            )
+        )
+    if not marked:
+        return 0
+    try:
+        identity = await client.auth_test()
+    except (SlackApiError, TimeoutError, aiohttp.ClientError):
+        return 0  # still revoked, or Slack unreachable: the next tick asks again
+    team_id = str(identity.get("team_id") or "")
+    if team_id not in marked:
+        return 0
+    await record_install(sessions, team_id=team_id, name=str(identity.get("team") or ""), now=now)
+    logger.info("workspace %s: the bot token works again; its sweeps resume", team_id)
+    return 1

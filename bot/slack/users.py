@@ -44,10 +44,14 @@ class UserLookup:
     rate_limited: bool = False  # HTTP 429: the caller should send no more for a while
 
 
-async def lookup_user(client: AsyncWebClient, user_id: str, *, within: float = 2.0) -> UserLookup:
-    """`users.info` for one user, never waited on longer than `within` seconds."""
+async def lookup_user(
+    client: AsyncWebClient, user_id: str, *, within: float = 2.0, token: str | None = None
+) -> UserLookup:
+    """`users.info` for one user, never waited on longer than `within` seconds. `token`:
+    the workspace's, outside a request in OAuth mode (else the client's own)."""
+    auth: dict[str, Any] = {"token": token} if token else {}
     try:
-        response = await asyncio.wait_for(client.users_info(user=user_id), timeout=within)
+        response = await asyncio.wait_for(client.users_info(user=user_id, **auth), timeout=within)
     except (TimeoutError, aiohttp.ClientError) as exc:
         logger.info("users.info %s: no answer (%s)", user_id, type(exc).__name__)
         return UserLookup(None)
@@ -64,7 +68,7 @@ async def lookup_user(client: AsyncWebClient, user_id: str, *, within: float = 2
 
 
 async def fetch_user(
-    client: AsyncWebClient, user_id: str, *, within: float = 2.0
+    client: AsyncWebClient, user_id: str, *, within: float = 2.0, token: str | None = None
 ) -> dict[str, Any] | None:
     """`users.info` for one user, or None when Slack says no or takes too long."""
-    return (await lookup_user(client, user_id, within=within)).user
+    return (await lookup_user(client, user_id, within=within, token=token)).user

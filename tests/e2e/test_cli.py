@@ -22,11 +22,12 @@ from bot.db.engine import Sessions
 from bot.db.tables import PersonRow
 from bot.delivery import enqueue_message
 from tests.conftest import POSTGRES_URL
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import CLIENT_ID, CLIENT_SECRET, FakeSlack
 from tests.support.slack_requests import SlackRequester
 
 SIGNING_SECRET = "cli-signing-secret"
 MEMBER = "U0CLIUSR1"
+OAUTH = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET}
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -58,8 +59,14 @@ def clean_env(**values: str) -> dict[str, str]:
             {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
             "could not reach the database",
         ),
+        # OAuth mode (issue 13)
+        (["serve"], {**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}, "are both set"),
+        (["serve"], {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, "CLIENT_SECRET is"),
+        (["tick"], {"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID is not set"),
+        (["serve"], OAUTH, "SLACK_SIGNING_SECRET is not set"),
+        (["socket"], {**OAUTH, "SLACK_APP_TOKEN": "xapp-1"}, "Socket Mode needs SLACK_BOT_TOKEN"),
     ],
-)
+)  # fmt: skip
 def test_bad_settings_stop_with_one_clear_line(
     args: list[str], env: dict[str, str], says: str, tmp_path: Path
 ) -> None:
@@ -164,6 +171,30 @@ def test_a_wrong_bot_token_stops_every_slack_command_at_start(
         assert [c.method for c in fake.calls] == ["auth.test"]
     assert "SLACK_BOT_TOKEN is invalid (invalid_auth)" in line, line
     assert "Bot User OAuth Token" in line, line
+
+
+def test_tick_in_oauth_mode_checks_no_token_at_start_and_says_so(tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        env = _serve_env(fake, tmp_path, SLACK_BOT_TOKEN="", LOG_LEVEL="INFO", **OAUTH)
+        code, out, err = run_cli("tick", env=env, cwd=tmp_path)
+        assert fake.calls == []  # no auth.test: there is no one token
+    assert code == 0, err
+    assert "OAuth mode" in err and "/slack/install" in err and out.startswith("tick at ")
+
+
+async def test_serve_in_oauth_mode_starts_without_auth_test_and_offers_the_install(
+    tmp_path: Path,
+) -> None:
+    with FakeSlack() as fake:
+        env = _serve_env(fake, tmp_path, SLACK_BOT_TOKEN="", **OAUTH)
+        async with (
+            serving(env, "--no-scheduler") as url,
+            aiohttp.ClientSession() as http,
+            http.get(f"{url}/slack/install", allow_redirects=False) as resp,
+        ):
+            assert resp.status == 302
+            assert f"client_id={CLIENT_ID}" in resp.headers["Location"]
+        assert fake.calls_to("auth.test") == []
 
 
 def test_an_unreachable_slack_stops_serve_at_start_with_one_line(tmp_path: Path) -> None:
@@ -360,3 +391,72 @@ async def test_two_ticks_at_the_same_moment_send_each_checkin_once(
             select(func.count()).select_from(CheckinRow).where(CheckinRow.sequence == 2)
         )
     assert written == len(pairs)
+
+
+# --- mentorbot workspace delete (issue 13) ---------------------------------------------
+
+
+async def workspace_delete(
+    *args: str, database_url: str, cwd: Path, answer: str | None
+) -> tuple[int, str, str]:
+    """The command with `answer` typed at its prompt (None: stdin closed at once)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "workspace", "delete", *args,
+        env=clean_env(DATABASE_URL=database_url, LOG_LEVEL="WARNING"), cwd=cwd,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    typed = b"" if answer is None else f"{answer}\n".encode()
+    out, err = await asyncio.wait_for(process.communicate(typed), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_workspace_delete_deletes_only_once_the_team_id_is_typed(
+    database_url: str, sessions: Sessions, tmp_path: Path
+) -> None:
+    from tests.support.workspace_data import build_due_workspace, snapshot
+
+    gone = await build_due_workspace(sessions, "T0DELETE1")
+    await build_due_workspace(sessions, "T0STAYS01")
+    before = await snapshot(sessions)
+    stays = await snapshot(sessions, "T0STAYS01")
+    for answer in ("T0STAYS01", "", None):  # another id, nothing, end of input
+        code, out, err = await workspace_delete(
+            "T0DELETE1", database_url=database_url, cwd=tmp_path, answer=answer
+        )
+        assert code == 1, (answer, out, err)
+        assert err.strip() == "mentorbot: not confirmed; nothing deleted for T0DELETE1"
+        assert await snapshot(sessions) == before
+    assert (
+        f"This deletes everything mentorbot holds for workspace T0DELETE1 ({len(gone.people)} "
+        "people, 2 programs, installation: no). Type the team id to confirm:"
+    ) in out
+
+    code, out, err = await workspace_delete(
+        "T0DELETE1", database_url=database_url, cwd=tmp_path, answer="T0DELETE1"
+    )
+    assert code == 0, err
+    assert "Deleted workspace T0DELETE1: " in out and f"people {len(gone.people)}" in out
+    assert not any((await snapshot(sessions, "T0DELETE1")).values())
+    assert await snapshot(sessions, "T0STAYS01") == stays, "the other workspace is untouched"
+
+
+async def test_workspace_delete_yes_skips_the_question_and_an_unknown_team_is_one_line(
+    database_url: str, sessions: Sessions, tmp_path: Path
+) -> None:
+    from tests.support.workspace_data import build_due_workspace, snapshot
+
+    await build_due_workspace(sessions, "T0DELETE1")
+    code, out, err = await workspace_delete(
+        "T0NOBODY1", "--yes", database_url=database_url, cwd=tmp_path, answer=None
+    )
+    assert (code, out) == (1, "")
+    assert err.strip() == "mentorbot: mentorbot holds nothing for workspace T0NOBODY1"
+
+    code, out, err = await workspace_delete(
+        "T0DELETE1", "--yes", database_url=database_url, cwd=tmp_path, answer=None
+    )
+    assert code == 0, err
+    assert "Type the team id" not in out and out.startswith("Deleted workspace T0DELETE1: ")
+    assert not any((await snapshot(sessions, "T0DELETE1")).values())

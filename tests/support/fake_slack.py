@@ -13,6 +13,9 @@ Documented simplifications:
   non-humans real Slack returns) and channel `C0GENERAL` with the bot as a member.
 * `files.completeUploadExternal` records the share but posts no file message.
 * `response_url`s are not limited to 5 uses.
+* `oauth.v2.access` (issue 13): a new or rotated bot token replaces the old one at once
+  (Slack keeps a rotated token working until it expires); codes come from
+  `authorize_install`, not from a consent screen.
 * Socket Mode (`apps.connections.open` with `app_token`, and its WebSocket) lives in
   `fake_socket.py`, reached as `fake.socket_mode`.
 """
@@ -53,6 +56,10 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 APP_ID = "A0MENTOR"
 GENERAL_CHANNEL_ID = "C0GENERAL"
+# The app's OAuth credentials as this fake Slack knows them (issue 13).
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "fake-client-secret"
+TOKEN_LIFETIME = 43200  # seconds a rotating token lives, as Slack's 12 hours
 BOT_SCOPES = (
     "chat:write,commands,im:write,mpim:write,users:read,files:write,channels:read"
     ",channels:join,groups:read"  # program channels (issue 9)
@@ -70,7 +77,20 @@ _JSON_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
 _MAX_MESSAGE_BLOCKS = 50
 _MAX_VIEW_BLOCKS = 100
 _MAX_VIEW_STACK = 3
-_FIRST_TS = 1_764_100_000_000_000  # microseconds; ts strings look like "1764100000.000100"
+
+
+class _Stamps:
+    """Message timestamps as Slack makes them: its wall clock in microseconds, each one
+    later than the last (crash recovery's lookups read history from a wall-clock time)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def __next__(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 100, time.time_ns() // 1000)
+            return self._last
 
 
 @dataclass
@@ -172,6 +192,17 @@ class _Trigger:
 
 
 @dataclass
+class _Grant:
+    """A one-time code from the install screen, as `authorize_install` issued it."""
+
+    team_id: str
+    user_id: str
+    new_token: bool
+    rotation: bool
+    redirect_uri: str | None
+
+
+@dataclass
 class _Failure:
     status: int | None
     error: str | None
@@ -220,6 +251,7 @@ class FakeSlack:
         self.token = token
         self.socket_mode = FakeSocketMode(self, app_id=APP_ID, app_token=app_token)
         self.team_id = team_id
+        self.team_name = "Fake Workspace"
         self.trigger_ttl = trigger_ttl
         # RLock: hooks and handlers may call public methods while it is held.
         self._lock = threading.RLock()
@@ -247,7 +279,8 @@ class FakeSlack:
         self._rate_limited: Counter[str] = Counter()
         self._token_error: str | None = None
         self.hook_errors: list[BaseException] = []
-        self._ts = count(_FIRST_TS + 100, 100)
+        self._ts = _Stamps()
+        self._history_page: int | None = None  # limit_history's page size
         self._ids = count(1)
         self._methods: dict[str, Callable[[JSON], JSON]] = {
             "api.test": lambda params: {"args": params},
@@ -280,6 +313,11 @@ class FakeSlack:
         # tokens; each keeps its own users, conversations and calls.
         self._host: FakeSlack = self
         self._family: list[FakeSlack] = [self]
+        # OAuth (issue 13), kept by the first workspace for the whole family.
+        self._grants: dict[str, _Grant] = {}
+        self._refresh_tokens: dict[str, str] = {}  # refresh token -> team id
+        self._token_serial = count(1)
+        self.token_lifetime = TOKEN_LIFETIME
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -314,6 +352,96 @@ class FakeSlack:
     def _holding(self, attribute: str, key: str) -> FakeSlack:
         """The workspace whose `attribute` dict holds `key` (ids are unique family-wide)."""
         return next((w for w in self._family if key in getattr(w, attribute)), self)
+
+    # ---------------------------------------------------------------- OAuth
+
+    def authorize_install(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        new_token: bool = False,
+        rotation: bool = False,
+        redirect_uri: str | None = None,
+    ) -> str:
+        """What Slack's install screen does when `user_id` approves the app for `team_id`:
+        a one-time code for the redirect. With `new_token` the exchange issues the
+        workspace a new bot token and revokes the old one (a reinstall); with `rotation`
+        the token expires after `token_lifetime` seconds and comes with a refresh token.
+        `redirect_uri`, if the authorize URL carried one, must come back with the code."""
+        host = self._host
+        host.workspace(team_id)  # a workspace of this family, or StopIteration
+        code = f"{team_id}.{next(host._ids)}.{random.getrandbits(32):08x}"
+        with host._lock:
+            host._grants[code] = _Grant(team_id, user_id, new_token, rotation, redirect_uri)
+        return code
+
+    def _oauth_workspace(self, params: JSON) -> FakeSlack:
+        """Whose call an oauth.v2.access is (to record it there): the code's or the
+        refresh token's workspace; this one if neither is known."""
+        host = self._host
+        with host._lock:
+            grant = host._grants.get(str(params.get("code")))
+            team_id = (
+                grant.team_id
+                if grant
+                else host._refresh_tokens.get(str(params.get("refresh_token")))
+            )
+        return host.workspace(team_id) if team_id else self
+
+    def _oauth_v2_access(self, call: Call) -> Answer:
+        """oauth.v2.access: authenticated by the app's client id and secret (form fields or
+        HTTP Basic), never a bearer token. Exchanges an install code, or with
+        grant_type=refresh_token a refresh token, for a bot token."""
+        params = dict(call.params)
+        basic = _basic(call.headers)
+        client_id = params.get("client_id") or (basic[0] if basic else None)
+        client_secret = params.get("client_secret") or (basic[1] if basic else None)
+        if client_id != CLIENT_ID:
+            return 200, {"ok": False, "error": "invalid_client_id"}, {}
+        if client_secret != CLIENT_SECRET:
+            return 200, {"ok": False, "error": "bad_client_secret"}, {}
+        host = self._host
+        with host._lock:
+            if params.get("grant_type") == "refresh_token":
+                team_id = host._refresh_tokens.pop(str(params.get("refresh_token")), None)
+                if team_id is None:
+                    return 200, {"ok": False, "error": "invalid_refresh_token"}, {}
+                return 200, host._issue_token(host.workspace(team_id), rotation=True), {}
+            grant = host._grants.pop(str(params.get("code")), None)  # one use only
+            if grant is None:
+                return 200, {"ok": False, "error": "invalid_code"}, {}
+            if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
+                return 200, {"ok": False, "error": "bad_redirect_uri"}, {}
+            workspace = host.workspace(grant.team_id)
+            body = host._issue_token(
+                workspace, rotation=grant.rotation, renew=grant.new_token or grant.rotation
+            )
+            body["authed_user"] = {"id": grant.user_id}  # no user scopes asked for
+            return 200, body, {}
+
+    def _issue_token(self, workspace: FakeSlack, *, rotation: bool, renew: bool = True) -> JSON:
+        """The bot token part of an oauth.v2.access answer. A new token replaces the old
+        one at once (the old one then answers invalid_auth)."""
+        if renew:
+            serial = next(self._token_serial)
+            prefix = "xoxe.xoxb" if rotation else "xoxb"
+            workspace.token = f"{prefix}-{workspace.team_id.lower()}-{serial}"
+        body: JSON = {
+            "app_id": APP_ID,
+            "access_token": workspace.token,
+            "token_type": "bot",
+            "scope": BOT_SCOPES,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if rotation:
+            refresh = f"xoxe-1-{workspace.team_id.lower()}-{next(self._token_serial)}"
+            self._refresh_tokens[refresh] = workspace.team_id
+            body.update(refresh_token=refresh, expires_in=self.token_lifetime)
+        return {"ok": True, **body}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -736,6 +864,15 @@ class FakeSlack:
         with self._lock:
             self._hooks.setdefault(method, []).append(fn)
 
+    def limit_history(self, *, per_minute: float = 1, page: int = 15) -> None:
+        """conversations.history as Slack serves commercially distributed apps outside the
+        Marketplace since 2025: `per_minute` requests (else 429 + Retry-After), and at most
+        `page` messages, a larger `limit` quietly giving `page`."""
+        with self._lock:
+            bucket = _Bucket(per_minute / 60, 1, 1.0, time.monotonic())
+            self._buckets["conversations.history"] = bucket
+            self._history_page = page
+
     def break_token(self, error: str = "invalid_auth") -> None:
         """Every call with the bot token answers HTTP 200 `{"ok": false, "error": error}`, as
         Slack does for a revoked token (`token_revoked`), a deactivated bot user or workspace
@@ -819,6 +956,10 @@ class FakeSlack:
         method = request.match_info["method"]
         params = dict(request.query)
         params.update(await _read_body(request))
+        if method == "oauth.v2.access":  # the app's credentials, not a workspace's token
+            workspace = self._oauth_workspace(params)
+            call = workspace._record(method, params, request)
+            return await workspace._answer(call, lambda: workspace._oauth_v2_access(call))
         token = _bearer(request.headers) or params.get("token")
         workspace = self._by_token(str(token) if token else None)
         call = workspace._record(method, _decode_json_fields(params), request)
@@ -1068,15 +1209,24 @@ class FakeSlack:
         latest = Decimal(_str(params, "latest") or "Infinity")
         inclusive = _bool(params, "inclusive")
         with_metadata = _bool(params, "include_all_metadata")
-        limit = _int(params, "limit", 100) or 100
+        page = self._history_page
+        limit = _int(params, "limit", page or 100) or page or 100
+        if page is not None:
+            limit = min(limit, page)  # Slack gives the smaller page, without an error
         found = [
             m
             for m in reversed(conv.messages)
             if (oldest <= Decimal(m["ts"]) <= latest)
             if inclusive or Decimal(m["ts"]) not in (oldest, latest)
         ]
+        # Newest first; more than a page: the ones closest to `latest`, or to `oldest`
+        # when only `oldest` is given (Slack's paging forward through history).
+        if _str(params, "oldest") and not _str(params, "latest"):
+            chosen = found[-limit:]
+        else:
+            chosen = found[:limit]
         messages = []
-        for msg in found[:limit]:
+        for msg in chosen:
             shown = {k: v for k, v in msg.items() if with_metadata or k != "metadata"}
             messages.append(copy.deepcopy(shown))
         return {"messages": messages, "has_more": len(found) > limit}
@@ -1338,6 +1488,18 @@ def _decode_json_fields(params: JSON) -> JSON:
 def _bearer(headers: dict[str, str]) -> str | None:
     auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     return auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+
+
+def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
+    """HTTP Basic credentials (user, password), as slack-sdk sends the client id/secret."""
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    if not auth.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+    except ValueError:
+        return None
+    return user, password
 
 
 def _str(params: JSON, key: str) -> str | None:

@@ -67,6 +67,32 @@ def test_a_bad_url_in_the_settings_is_one_line_naming_database_url() -> None:
     assert line.startswith("DATABASE_URL is invalid (port 'abc' is not a number): use e.g.")
 
 
+OAUTH = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "secret", "SLACK_SIGNING_SECRET": "s"}
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ({**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both"),
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, "SLACK_CLIENT_SECRET is not set"),
+        ({**OAUTH, "SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
+    ],
+    ids=["token-and-client-id", "client-id-without-secret", "oauth-without-signing-secret"],
+)  # fmt: skip
+def test_oauth_settings_that_cannot_serve_are_one_line(values: dict[str, str], says: str) -> None:
+    settings = load_settings(**values)
+    with pytest.raises(ConfigError) as error:
+        settings.require_slack("SLACK_SIGNING_SECRET")
+    assert says in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_client_id_and_secret_mean_oauth_mode_and_need_no_bot_token() -> None:
+    settings = load_settings(**OAUTH)
+    assert settings.oauth
+    settings.require_slack("SLACK_SIGNING_SECRET")  # no error: no token needed
+    assert not load_settings(SLACK_BOT_TOKEN="xoxb-1").oauth
+
+
 def test_a_team_scoped_admin_id_makes_an_admin_in_that_team_only() -> None:
     entries = load_settings(
         SLACK_CLIENT_ID="1.2", MENTORBOT_ADMIN_IDS="T0ALPHA01:U0ADMIN01, T0OTHER02:U0BOSS002"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import yaml
+
 from bot.db.migrate import script_location
+from bot.slack.installs import BOT_SCOPES, REDIRECT_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,4 +31,12 @@ def test_the_migrations_are_found_as_part_of_the_package() -> None:
     assert sorted(p.name for p in (location / "versions").glob("0*.py"))[:2] == [
         "0001_initial_schema.py",
         "0002_checks_and_indexes.py",
+    ]
+
+
+def test_the_install_asks_for_exactly_the_manifests_bot_scopes() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        f"https://mentorbot.example.com{REDIRECT_PATH}"
     ]
