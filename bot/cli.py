@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="a program's report for HR systems")
     report.add_argument("--program", required=True, metavar="NAME", help="the program's name")
     report.add_argument(
+        "--team", metavar="TEAM_ID",
+        help="the program's workspace, when several have a program of that name (OAuth mode)",
+    )  # fmt: skip
+    report.add_argument(
         "--format", choices=("csv", "json"), default="csv",
         help="csv: the pairs table, a blank line, the enrollment table; json: one object",
     )  # fmt: skip
@@ -146,7 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "report":
             _upgrade(settings)
             return asyncio.run(
-                _report(settings, program=args.program, form=args.format, period=args.period)
+                _report(
+                    settings,
+                    program=args.program,
+                    team_id=args.team,
+                    form=args.format,
+                    period=args.period,
+                )
             )
         elif args.command == "workspace":
             _upgrade(settings)
@@ -358,7 +368,9 @@ async def _tick(settings: Settings, *, at: datetime | None) -> None:
     )
 
 
-async def _report(settings: Settings, *, program: str, form: str, period: str) -> int:
+async def _report(
+    settings: Settings, *, program: str, team_id: str | None, form: str, period: str
+) -> int:
     """Print the program's report; an unknown program is one line on stderr and exit 2."""
     from bot.clock import SystemClock
     from bot.db.engine import build_engine, build_sessions
@@ -366,7 +378,7 @@ async def _report(settings: Settings, *, program: str, form: str, period: str) -
     from bot.services.reports import (
         Period,
         build_report,
-        find_program_id,
+        find_programs_named,
         list_enrollment_lines,
         list_pair_lines,
     )
@@ -374,10 +386,20 @@ async def _report(settings: Settings, *, program: str, form: str, period: str) -
     engine = build_engine(settings.DATABASE_URL)
     sessions = build_sessions(engine)
     try:
-        program_id = await find_program_id(sessions, name=program)
-        if program_id is None:
-            print(f"mentorbot: there is no program called {program!r}", file=sys.stderr)
+        found = await find_programs_named(sessions, name=program, team_id=team_id)
+        if not found:
+            where = f" in workspace {team_id}" if team_id else ""
+            print(f"mentorbot: there is no program called {program!r}{where}", file=sys.stderr)
             return 2
+        if len(found) > 1:
+            teams = ", ".join(team for _id, team in found)
+            print(
+                f"mentorbot: workspaces {teams} each have a program called {program!r}: "
+                "choose one with --team TEAM_ID",
+                file=sys.stderr,
+            )
+            return 2
+        program_id = found[0][0]
         pairs = await list_pair_lines(sessions, program_id=program_id)
         people = await list_enrollment_lines(sessions, program_id=program_id)
         if form == "csv":

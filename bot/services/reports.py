@@ -234,12 +234,17 @@ async def list_programs(sessions: Sessions, *, team_id: str) -> list[ProgramChoi
         return [ProgramChoice(pid, name) for pid, name in rows.all()]
 
 
-async def find_program_id(sessions: Sessions, *, name: str) -> int | None:
-    """The CLI's program by name (any workspace: one deployment serves one)."""
+async def find_programs_named(
+    sessions: Sessions, *, name: str, team_id: str | None = None
+) -> list[tuple[int, str]]:
+    """The CLI's program by name: (id, team id) of each program so named, in `team_id`
+    or in any workspace (names are unique within one; OAuth mode serves many)."""
+    query = select(ProgramRow.id, ProgramRow.team_id).where(ProgramRow.name == name)
+    if team_id is not None:
+        query = query.where(ProgramRow.team_id == team_id)
     async with reading(sessions) as session:
-        return await session.scalar(
-            select(ProgramRow.id).where(ProgramRow.name == name).order_by(ProgramRow.id).limit(1)
-        )
+        rows = await session.execute(query.order_by(ProgramRow.team_id))
+        return [(program_id, team) for program_id, team in rows]
 
 
 async def build_report(

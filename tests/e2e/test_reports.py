@@ -329,6 +329,36 @@ async def test_the_cli_prints_csv_and_json_and_refuses_an_unknown_program(
     assert (code, out) == (2, "") and err == "mentorbot: there is no program called 'Nope'\n"
 
 
+async def _pair_ids(sessions: Sessions, program_id: int) -> set[int]:
+    async with sessions() as session:
+        query = select(PairRow.id).join(RoundRow, PairRow.round_id == RoundRow.id)
+        return set(await session.scalars(query.where(RoundRow.program_id == program_id)))
+
+
+async def test_the_cli_asks_which_workspace_when_two_have_a_program_of_that_name(
+    database_url: str, sessions: Sessions, tmp_path: Path
+) -> None:
+    ours = await build_program(sessions, TEAM)
+    theirs = await build_program(sessions, "T0OTHER02")
+    env = clean_env(DATABASE_URL=database_url, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    code, out, err = run_cli("report", "--program", "Pilot", env=env, cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"mentorbot: workspaces T0OTHER02, {TEAM} each have a program called 'Pilot': "
+        "choose one with --team TEAM_ID\n"
+    )
+    code, out, err = run_cli("report", "--program", "Pilot", "--team", "T0OTHER02",
+                             "--format", "json", env=env, cwd=tmp_path)  # fmt: skip
+    assert code == 0, err
+    reported = {p["pair_id"] for p in json.loads(out)["pairs"]}
+    assert len(reported) == 3 and reported <= await _pair_ids(sessions, theirs.program_id)
+    assert not reported & await _pair_ids(sessions, ours.program_id)
+    code, out, err = run_cli("report", "--program", "Pilot", "--team", "T0NOSUCH", env=env,
+                             cwd=tmp_path)  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err == "mentorbot: there is no program called 'Pilot' in workspace T0NOSUCH\n"
+
+
 async def test_the_weekly_participation_behind_the_chart_matches_a_hand_count(
     app: RunningApp, program: Program
 ) -> None:
