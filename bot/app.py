@@ -65,6 +65,16 @@ class _SameTokenFilter(logging.Filter):
         return "`token` will be unused" not in message and "will be ignored" not in message
 
 
+class _NotInstalledOnce(logging.Filter):
+    """A request from a workspace with no installation: StoredBotAuthorize logs it once
+    at INFO; Bolt would add its own ERROR line for the same, expected, event."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "the AuthorizeResult (returned value from authorize) for it was not found" not in (
+            record.getMessage()
+        )
+
+
 class _NoRejectedBodies(logging.Filter):
     """Bolt's own signature check logs the whole body it rejects, at INFO. Our gate
     rejects first, so this only matters if Bolt is ever reached some other way."""
@@ -75,6 +85,13 @@ class _NoRejectedBodies(logging.Filter):
 
 logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameTokenFilter())
 logging.getLogger("slack_bolt.RequestVerification").addFilter(_NoRejectedBodies())
+logging.getLogger("slack_bolt.AsyncMultiTeamsAuthorization").addFilter(_NotInstalledOnce())
+
+# What someone in a workspace that uninstalled the app hears (instead of Bolt's default).
+NOT_INSTALLED = (
+    "mentorbot isn't installed in this workspace any more, so nothing was changed. "
+    "A workspace admin can add it again to pick up where you left off."
+)
 
 # Set on every request the gate admitted; the error handler replies to nothing else.
 ADMITTED = "mentorbot_admitted"
@@ -89,6 +106,7 @@ def build_bolt_app(runtime: Runtime, router: commands.CommandRouter | None = Non
             oauth_settings=oauth_settings(runtime),
             # An AsyncAuthorize instance; Bolt's type hint names only plain functions.
             authorize=StoredBotAuthorize(runtime, logger=logger),  # type: ignore[arg-type]
+            user_facing_authorize_error_message=NOT_INSTALLED,
             signing_secret=runtime.settings.SLACK_SIGNING_SECRET or None,
             process_before_response=False,
         )

@@ -421,6 +421,7 @@ async def _workspace_delete(settings: Settings, *, team_id: str, yes: bool) -> i
     with one line for an unknown workspace or an answer that is not its id."""
     from bot.db.engine import build_engine, build_sessions
     from bot.services.erasure import erase_workspace, get_workspace_holdings
+    from bot.slack.text import plural
 
     engine = build_engine(settings.DATABASE_URL)
     sessions = build_sessions(engine)
@@ -434,7 +435,8 @@ async def _workspace_delete(settings: Settings, *, team_id: str, yes: bool) -> i
                 answer = await asyncio.to_thread(
                     input,
                     f"This deletes everything mentorbot holds for workspace {team_id} "
-                    f"({holdings.people} people, {holdings.programs} programs, installation: "
+                    f"({plural(holdings.people, 'person', 'people')}, "
+                    f"{plural(holdings.programs, 'program')}, installation: "
                     f"{'yes' if holdings.installed else 'no'}). Type the team id to confirm: ",
                 )
             except EOFError:
