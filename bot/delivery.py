@@ -72,6 +72,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     type_coerce,
     update,
 )
@@ -350,19 +351,23 @@ async def drop_messages(
     reason: str,
     membership_ids: Collection[int] = (),
     pair_ids: Collection[int] = (),
+    whole_workspace: bool = False,
 ) -> int:
-    """Drop unsent messages about these memberships or pairs, recording why.
+    """Drop unsent messages about these memberships or pairs (or, `whole_workspace`,
+    every one of the workspace's: it uninstalled the app), recording why.
 
     Only the decision that made a message moot drops it (a pause, a leave, an account
     gone), in its own transaction; the transport never gives up on a timely message.
     A row being sent right now (a live lease) is left to finish; one whose worker died
     mid-send is dropped like a pending one, and its token cleared to fence that worker out.
     """
-    about = []
+    about: list[ColumnElement[bool]] = []
     if membership_ids:
         about.append(OutgoingMessageRow.membership_id.in_(list(membership_ids)))
     if pair_ids:
         about.append(OutgoingMessageRow.pair_id.in_(list(pair_ids)))
+    if whole_workspace:
+        about = [true()]
     if not about:
         return 0
     db_now = database_clock(session).now()

@@ -13,14 +13,13 @@ from datetime import datetime
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db.engine import Sessions, reading
 from bot.db.programs import ensure_workspace
-from bot.db.tables import DeliveryHoldRow, OutgoingMessageRow, WorkspaceRow
-from bot.delivery import TOKEN_SCOPE, database_clock
-from bot.domain import DeliveryStatus
+from bot.db.tables import DeliveryHoldRow, WorkspaceRow
+from bot.delivery import TOKEN_SCOPE, drop_messages
 from bot.services.events import record_once
 
 logger = logging.getLogger(__name__)
@@ -70,29 +69,11 @@ async def record_uninstall(
             .where(WorkspaceRow.team_id == team_id, WorkspaceRow.uninstalled_at.is_(None))
             .values(uninstalled_at=now)
         )
-        # drop_messages' fence, for the whole workspace: a row being sent right now (a
-        # live lease) is left to finish, one whose worker died is dropped and fenced out.
-        db_now = database_clock(session).now()
-        row = OutgoingMessageRow
-        dropped = await session.execute(
-            update(row)
-            .where(
-                row.team_id == team_id,
-                or_(
-                    row.status == DeliveryStatus.PENDING.value,
-                    (row.status == DeliveryStatus.SENDING.value) & (row.lease_until < db_now),
-                ),
-            )
-            .values(
-                status=DeliveryStatus.DROPPED.value,
-                last_error="the workspace uninstalled the app",
-                lease_token=None,
-                lease_until=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        count = await drop_messages(
+            session, team_id=team_id, reason="the workspace uninstalled the app",
+            whole_workspace=True,
+        )  # fmt: skip
         await session.execute(delete(DeliveryHoldRow).where(DeliveryHoldRow.team_id == team_id))
-    count = int(dropped.rowcount)  # type: ignore[attr-defined]
     logger.info("workspace %s uninstalled: %d queued message(s) dropped", team_id, count)
     return count
 
