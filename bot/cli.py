@@ -428,7 +428,10 @@ async def _workspace_delete(settings: Settings, *, team_id: str, yes: bool) -> i
     try:
         holdings = await get_workspace_holdings(sessions, team_id)
         if not holdings.rows:
-            print(f"mentorbot: mentorbot holds nothing for workspace {team_id}", file=sys.stderr)
+            print(
+                f"mentorbot: no data for workspace {team_id}: check the team id (T…)",
+                file=sys.stderr,
+            )
             return 1
         if not yes:
             try:

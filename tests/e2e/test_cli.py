@@ -452,7 +452,7 @@ async def test_workspace_delete_yes_skips_the_question_and_an_unknown_team_is_on
         "T0NOBODY1", "--yes", database_url=database_url, cwd=tmp_path, answer=None
     )
     assert (code, out) == (1, "")
-    assert err.strip() == "mentorbot: mentorbot holds nothing for workspace T0NOBODY1"
+    assert err.strip() == "mentorbot: no data for workspace T0NOBODY1: check the team id (T…)"
 
     code, out, err = await workspace_delete(
         "T0DELETE1", "--yes", database_url=database_url, cwd=tmp_path, answer=None
