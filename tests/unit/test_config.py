@@ -129,3 +129,46 @@ def test_a_malformed_team_scoped_admin_id_is_refused_by_name(entry: str) -> None
     with pytest.raises(ConfigError) as caught:
         load_settings(MENTORBOT_ADMIN_IDS=entry)
     assert f"(not a Slack user id: {entry})" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "names", "line"),
+    [
+        ({}, ("SLACK_SIGNING_SECRET",),
+         "SLACK_BOT_TOKEN is not set: set it to the app's Bot User OAuth Token (xoxb-…) from "
+         "OAuth & Permissions."),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, ("SLACK_SIGNING_SECRET",),
+         "SLACK_SIGNING_SECRET is not set: set it to the Signing Secret from the app's Basic "
+         "Information page."),
+        ({"SLACK_BOT_TOKEN": "xoxp-1"}, (),
+         "SLACK_BOT_TOKEN does not start with xoxb-: set it to the app's Bot User OAuth Token "
+         "(xoxb-…) from OAuth & Permissions."),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, ("SLACK_APP_TOKEN",),
+         "SLACK_APP_TOKEN does not start with xapp-: set it to an app-level token (xapp-…) with "
+         "connections:write."),
+        ({**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}, (),
+         "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: unset SLACK_BOT_TOKEN for OAuth "
+         "mode (many workspaces), or the client id and secret for one."),
+        ({"SLACK_CLIENT_SECRET": "secret"}, (),
+         "SLACK_CLIENT_ID is not set: set it to the Client ID from the app's Basic Information "
+         "page."),
+        ({"SLACK_CLIENT_ID": "1.2"}, (),
+         "SLACK_CLIENT_SECRET is not set: set it to the Client Secret from the app's Basic "
+         "Information page."),
+    ],
+    ids=["no-token", "no-secret-named", "user-token", "app-token-not-xapp", "token-and-oauth",
+         "secret-without-id", "id-without-secret"],
+)  # fmt: skip
+def test_each_missing_or_wrong_slack_setting_is_its_own_exact_line(
+    values: dict[str, str], names: tuple[str, ...], line: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**values).require_slack(*names)
+    assert str(caught.value) == line
+
+
+def test_the_right_tokens_and_an_unnamed_app_token_pass() -> None:
+    load_settings(SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1").require_slack(
+        "SLACK_APP_TOKEN"
+    )
+    load_settings(SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="not-xapp").require_slack()
