@@ -174,15 +174,24 @@ def _parse_ids(texts: Sequence[str]) -> frozenset[int] | None:
     return frozenset(n for n in numbers if n is not None)
 
 
-def parse_view_metadata(private_metadata: object) -> ViewMetadata | None:
-    """What a modal carried, or None when it is missing or not ours."""
-    if not isinstance(private_metadata, str) or len(private_metadata) > METADATA_MAX:
+def metadata_object(
+    private_metadata: object, *, limit: int = METADATA_MAX
+) -> dict[str, object] | None:
+    """A modal's private_metadata as the JSON object we wrote into it, or None when it is
+    anything else (it comes back from Slack: untrusted)."""
+    if not isinstance(private_metadata, str) or len(private_metadata) > limit:
         return None
     try:
         data = json.loads(private_metadata)
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def parse_view_metadata(private_metadata: object) -> ViewMetadata | None:
+    """What a modal carried, or None when it is missing or not ours."""
+    data = metadata_object(private_metadata)
+    if data is None:
         return None
     program_id = data.get("program_id")
     editing = data.get("editing", False)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.services.closeout import CloseoutAnswers
 from bot.slack import ids
-from bot.slack.forms import METADATA_MAX, FormErrors, _parse_choice, _selected
+from bot.slack.forms import FormErrors, _parse_choice, _selected, metadata_object
 from bot.slack.views.closeout import VALUE_CHOICES
 
 CHOOSE_VALUE = "Choose how valuable it was, 1 to 5."
@@ -17,13 +15,8 @@ _YES_NO = {ids.CLOSEOUT_YES: True, ids.CLOSEOUT_NO: False}
 
 def parse_closeout_pair(private_metadata: object) -> int | None:
     """The survey's pair id (untrusted: the service checks it is the submitter's)."""
-    if not isinstance(private_metadata, str) or len(private_metadata) > METADATA_MAX:
-        return None
-    try:
-        data = json.loads(private_metadata)
-    except ValueError:
-        return None
-    pair_id = data.get("pair_id") if isinstance(data, dict) else None
+    data = metadata_object(private_metadata)
+    pair_id = data.get("pair_id") if data is not None else None
     return pair_id if type(pair_id) is int and pair_id >= 1 else None
 
 

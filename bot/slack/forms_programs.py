@@ -6,7 +6,6 @@ answer, never an exception; errors are `{block_id: message}` for `response_actio
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,14 @@ from bot.domain import WEEKDAY_NAMES, MatchPriority
 from bot.matching.model import WEIGHT_NAMES
 from bot.matching.overlap import get_zone
 from bot.slack import ids
-from bot.slack.forms import FormErrors, _free_text, _raw_text, _selected, _selected_many
+from bot.slack.forms import (
+    FormErrors,
+    _free_text,
+    _raw_text,
+    _selected,
+    _selected_many,
+    metadata_object,
+)
 from bot.slack.views.checkin_settings import CHECKIN_TIME_CHOICES, REMINDER_CHOICES
 from bot.slack.views.models import ProgramSettings
 from bot.slack.views.programs import (
@@ -35,7 +41,6 @@ from bot.slack.views.programs import (
     WEIGHT_MAX,
 )
 
-METADATA_MAX = 3000
 _INT = re.compile(r"[0-9]{1,6}")
 _DECIMAL = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,3})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -65,13 +70,8 @@ def name_key(name: str) -> str:
 
 def parse_program_metadata(private_metadata: object) -> ProgramFormTarget | None:
     """`{"program_id": N}` or `{"program_id": null}`; None when it is anything else."""
-    if not isinstance(private_metadata, str) or len(private_metadata) > METADATA_MAX:
-        return None
-    try:
-        data = json.loads(private_metadata)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or set(data) != {"program_id"}:
+    data = metadata_object(private_metadata)
+    if data is None or set(data) != {"program_id"}:
         return None
     program_id = data["program_id"]
     if program_id is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +9,6 @@ from datetime import date
 from bot.learning_log import PairChoice, ReflectionContext
 from bot.slack import ids
 from bot.slack.forms import (
-    METADATA_MAX,
     FormErrors,
     _element,
     _free_text,
@@ -20,6 +18,7 @@ from bot.slack.forms import (
     _parse_ids,
     _selected,
     _selected_many,
+    metadata_object,
 )
 from bot.slack.views.reflection import RATINGS, REFLECTION_TEXT_MAX
 
@@ -50,13 +49,8 @@ class ReflectionMetadata:
 
 def parse_reflection_metadata(private_metadata: object) -> ReflectionMetadata:
     """The modal's pair and reflection ids; unreadable ones are left out (untrusted)."""
-    if not isinstance(private_metadata, str) or len(private_metadata) > METADATA_MAX:
-        return ReflectionMetadata()
-    try:
-        data = json.loads(private_metadata)
-    except ValueError:
-        return ReflectionMetadata()
-    if not isinstance(data, dict):
+    data = metadata_object(private_metadata)
+    if data is None:
         return ReflectionMetadata()
 
     def positive(key: str) -> int | None:

@@ -14,6 +14,7 @@ from bot.slack.forms import (
     _parse_ids,
     _selected,
     _selected_many,
+    metadata_object,
 )
 
 STORY_TITLE_MAX = 150
@@ -53,13 +54,11 @@ def _positive(value: object) -> int | None:
 
 def parse_story_metadata(private_metadata: object) -> StoryMetadata | None:
     """The modal's metadata, or None when it is missing or not ours."""
-    if not isinstance(private_metadata, str) or len(private_metadata) > _METADATA_MAX:
+    if not isinstance(private_metadata, str):
         return None
-    try:
-        data = json.loads(private_metadata or "{}")
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    # An empty string is a modal opened without metadata: nothing fixed.
+    data = metadata_object(private_metadata or "{}", limit=_METADATA_MAX)
+    if data is None:
         return None
     found = {key: data.get(key) for key in ("pair_id", "story_id", "reflection_id")}
     if any(v is not None and _positive(v) is None for v in found.values()):

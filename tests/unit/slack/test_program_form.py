@@ -11,8 +11,8 @@ import pytest
 
 from bot.domain import MatchPriority
 from bot.slack import ids
+from bot.slack.forms import METADATA_MAX
 from bot.slack.forms_programs import (
-    METADATA_MAX,
     name_key,
     parse_program_form,
     parse_program_metadata,
