@@ -31,7 +31,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.runtime import Runtime
 from bot.services.workspaces import record_install
-from bot.slack.tokens import ROTATE_MINUTES_BEFORE, state_store
+from bot.slack.tokens import ROTATE_MINUTES_BEFORE, InstalledTokens, state_store
 
 logger = logging.getLogger(__name__)
 
@@ -85,24 +85,19 @@ class StoredBotAuthorize(AsyncInstallationStoreAuthorize):
 
     The stored bot (saved at install, from Slack's own answer) already names the bot id,
     bot user and scopes, so a request is authorized from the database alone and its ack
-    never waits on Slack. Bolt's token rotation is kept: a token about to expire is
-    refreshed and saved first. No installation (never installed, or uninstalled) returns
-    None, which Bolt answers with its usual "installation no longer available".
+    never waits on Slack. A token about to expire is refreshed and saved first, by the
+    same `InstalledTokens.bot` the outbox uses. No installation (never installed, or
+    uninstalled) returns None, which Bolt answers with app.NOT_INSTALLED.
     Bolt accepts an AsyncAuthorize instance next to `oauth_settings` (a plain function
     it refuses), so the OAuth flow stays Bolt's.
     """
 
     def __init__(self, runtime: Runtime, *, logger: Logger) -> None:
         assert runtime.installations is not None, "OAuth mode only"
-        super().__init__(
-            logger=logger,
-            installation_store=runtime.installations,
-            client_id=runtime.settings.SLACK_CLIENT_ID,
-            client_secret=runtime.settings.SLACK_CLIENT_SECRET,
-            token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE,
-            bot_only=True,
-            client=runtime.client,
-        )
+        assert isinstance(runtime.tokens, InstalledTokens)
+        self._tokens = runtime.tokens
+        # Bolt's own rotator is not built (no client secret): InstalledTokens rotates.
+        super().__init__(logger=logger, installation_store=runtime.installations, bot_only=True)
 
     async def __call__(
         self,
@@ -113,25 +108,17 @@ class StoredBotAuthorize(AsyncInstallationStoreAuthorize):
         user_id: str | None,
         **_actor: Any,
     ) -> AuthorizeResult | None:
-        bot = await self.installation_store.async_find_bot(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            is_enterprise_install=context.is_enterprise_install,
-        )
+        try:
+            bot = await self._tokens.bot(
+                team_id, enterprise_id=enterprise_id,
+                is_enterprise_install=context.is_enterprise_install,
+            )  # fmt: skip
+        except SlackTokenRotationError as exc:
+            logger.error("could not rotate team %s's bot token: %s", team_id, exc)
+            return None
         if bot is None:
             logger.info("no installation for team %s: request not authorized", team_id)
             return None
-        if bot.bot_refresh_token is not None and self.token_rotator is not None:
-            try:
-                rotated = await self.token_rotator.perform_bot_token_rotation(
-                    bot=bot, minutes_before_expiration=self.token_rotation_expiration_minutes
-                )
-            except SlackTokenRotationError as exc:
-                logger.error("could not rotate team %s's bot token: %s", team_id, exc)
-                return None
-            if rotated is not None:
-                await self.installation_store.async_save_bot(rotated)
-                bot = rotated
         return AuthorizeResult(
             enterprise_id=bot.enterprise_id,
             team_id=bot.team_id,

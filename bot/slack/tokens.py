@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -48,17 +49,33 @@ class InstalledTokens:
         self._store = store
         self._rotator = rotator
 
-    async def bot_token(self, team_id: str) -> str | None:
-        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None:
-            return None
+    async def bot(
+        self,
+        team_id: str | None,
+        *,
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        """The workspace's stored bot, its token rotated (and the new one stored) first
+        when it is about to expire; None without an installation. The one place a token
+        is rotated: requests (installs.StoredBotAuthorize) and sends both come here."""
+        bot = await self._store.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )  # fmt: skip
+        if bot is None or bot.bot_refresh_token is None:
+            return bot
         rotated = await self._rotator.perform_bot_token_rotation(
             bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE
         )
-        if rotated is not None:
-            await self._store.async_save_bot(rotated)
-            return rotated.bot_token
-        return bot.bot_token
+        if rotated is None:
+            return bot
+        await self._store.async_save_bot(rotated)
+        return rotated
+
+    async def bot_token(self, team_id: str) -> str | None:
+        bot = await self.bot(team_id)
+        return bot.bot_token if bot is not None else None
 
 
 def installation_store(settings: Settings, engine: AsyncEngine) -> AsyncSQLAlchemyInstallationStore:
