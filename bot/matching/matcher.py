@@ -6,7 +6,6 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -335,18 +334,16 @@ class _Round:
         relax: Rule | None,
         progress: Progress,
         into: FloatArray | None = None,
-        buffers: int = 1,
     ) -> Iterator[tuple[int, int, FloatArray, BoolArray]]:
         """(start, stop, finish(score units), allowed) for each block of rows; the block
-        is `into[start:stop]` when given, else one of `buffers` buffers taken in turn
-        (a block stays intact while the next `buffers - 1` are written)."""
+        is `into[start:stop]` when given, else one buffer reused from block to block."""
         n_rows, n_cols = len(rows), len(columns.people)
         step = max(1, SCORE_CELLS // max(n_cols, 1))
         scratch = np.empty((min(step, n_rows), n_cols))  # reused by every block
-        spares = [np.empty_like(scratch) for _ in range(buffers)] if into is None else []
-        for number, start in enumerate(range(0, n_rows, step)):
+        spare = np.empty_like(scratch) if into is None else into
+        for start in range(0, n_rows, step):
             stop = min(n_rows, start + step)
-            block = spares[number % buffers][: stop - start] if into is None else into[start:stop]
+            block = spare[: stop - start] if into is None else spare[start:stop]
             allowed = self.cells.units(
                 rows[start:stop], columns, block, relax=relax, scratch=scratch[: stop - start]
             )
@@ -413,15 +410,10 @@ class _Round:
         rows, seats = self.rows[row_order], self.cells.columns(self.cols[seat_col])
         if self._sparse_pays(rows, seats, relax):
             graph = SparseGraph(len(seat_col))
-            blocks = self._blocks(
-                rows,
-                seats,
-                self.objective.weights_in_place,
-                relax=relax,
-                progress=progress,
-                buffers=2,
-            )
-            _overlapped(blocks, graph.add)
+            for _, _, block, allowed in self._blocks(
+                rows, seats, self.objective.weights_in_place, relax=relax, progress=progress
+            ):
+                graph.add(block, allowed)
             progress("solving", 0.0)
             first, second, weights = graph.solve()
             return self._solved(row_order[first], seat_col[second], weights)
@@ -616,25 +608,6 @@ def _compact(
         # Row i lands at or before row r's old place, never over a row not yet moved.
         flat[i * width : (i + 1) * width] = cost[r] if every_col else cost[r, cols]
     return flat[: len(rows) * width].reshape(len(rows), width), rows, cols
-
-
-def _overlapped(
-    blocks: Iterator[tuple[int, int, FloatArray, BoolArray]],
-    take: Callable[[FloatArray, BoolArray], None],
-) -> None:
-    """`take(block, allowed)` for every block, in a second thread while the next block is
-    scored: both are numpy work that releases the GIL (the sparse graph's 0.3 s of
-    gathering at 5,000 × 5,000 hides behind the scoring). `blocks` must alternate
-    between two buffers: the one being taken is not written meanwhile.
-    """
-    with ThreadPoolExecutor(max_workers=1) as taker:
-        taken: Future[None] | None = None
-        for _, _, block, allowed in blocks:
-            if taken is not None:
-                taken.result()
-            taken = taker.submit(take, block, allowed)
-        if taken is not None:
-            taken.result()
 
 
 def _pins(

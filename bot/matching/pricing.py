@@ -9,6 +9,8 @@ pairs cut). From one pass, `price` gives:
 - the pairs worth adding to the candidates (positive reduced cost);
 - for each row, its pairs with the highest reduced costs, from which `keep` picks the
   only pairs that can appear in a matching better than a given one.
+
+Blocks are independent: `workers.each_block` prices a few at once, in threads.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.matching.relax import BoolArray, Duals, FloatArray, IntArray, Shape
+from bot.matching.workers import each_block
 
 BLOCK_CELLS = 2_000_000  # cells priced at once: bounds the temporaries to ~50 MB
 # A reduced cost above this is a pair the program should have had (weights are whole
@@ -55,9 +58,10 @@ def price(
     add = min(add_per_row, keep)
     top_keys = np.zeros((n_rows, keep), dtype=np.int64)
     top_costs = np.zeros((n_rows, keep))
-    additions = []
     step = max(1, BLOCK_CELLS // max(n_cols, 1))
-    for start in range(0, n_rows, step):
+
+    def price_block(start: int) -> IntArray:
+        # Writes only its own rows of the shared arrays; returns its additions.
         block = weights[start : start + step]
         allowed = block > 0
         gain = allowed.astype(np.float64) if unit else block
@@ -73,7 +77,10 @@ def price(
         top_costs[rows] = costs
         slack[rows] = np.maximum(costs[:, 0], 0.0)
         wanted: BoolArray = costs[:, :add] > POSITIVE
-        additions.append(top_keys[rows, :add][wanted])
+        added: IntArray = top_keys[rows, :add][wanted]
+        return added
+
+    additions = each_block(price_block, range(0, n_rows, step))
     bound = shape.bound(duals, pair_cap, slack)
     return Priced(bound, slack, np.concatenate(additions), top_keys, top_costs, keep == n_cols)
 
@@ -105,21 +112,28 @@ def first_pairs(
     heaviest pairs (and any random ones) give every mentor candidates.
     """
     n_rows, n_cols = weights.shape
-    keys = []
     per_row = min(best, n_cols)
-    step = max(1, BLOCK_CELLS // n_cols)
-    for start in range(0, n_rows, step):
-        block = weights[start : start + step]
-        top = np.argpartition(-block, per_row - 1, axis=1)[:, :per_row]
-        rows = np.arange(start, start + len(block))[:, None]
-        keys.append((rows * n_cols + top)[np.take_along_axis(block, top, axis=1) > 0])
     per_col = min(best + int(capacity.max()), n_rows)
-    step = max(1, BLOCK_CELLS // n_rows)
-    for start in range(0, n_cols, step):
-        block = weights[:, start : start + step]
+    row_step = max(1, BLOCK_CELLS // n_cols)
+    col_step = max(1, BLOCK_CELLS // n_rows)
+
+    def heaviest(task: tuple[bool, int]) -> IntArray:
+        by_row, start = task
+        if by_row:
+            block = weights[start : start + row_step]
+            top = np.argpartition(-block, per_row - 1, axis=1)[:, :per_row]
+            rows = np.arange(start, start + len(block))[:, None]
+            found: IntArray = (rows * n_cols + top)[np.take_along_axis(block, top, axis=1) > 0]
+            return found
+        block = weights[:, start : start + col_step]
         top = np.argpartition(-block, per_col - 1, axis=0)[:per_col]
         cols = np.arange(start, start + block.shape[1])[None, :]
-        keys.append((top * n_cols + cols)[np.take_along_axis(block, top, axis=0) > 0])
+        found = (top * n_cols + cols)[np.take_along_axis(block, top, axis=0) > 0]
+        return found
+
+    tasks = [(True, start) for start in range(0, n_rows, row_step)]
+    tasks += [(False, start) for start in range(0, n_cols, col_step)]
+    keys = each_block(heaviest, tasks)
     sampled = rng.integers(0, n_cols, size=(n_rows, random)).ravel()
     rows = np.repeat(np.arange(n_rows), random)
     allowed = weights[rows, sampled] > 0

@@ -191,9 +191,9 @@ def test_either_solver_finds_the_brute_force_optimum(
     assert result.summary.constraint_costs is not None
 
 
-def _round_of_two_hundred() -> list[Candidate]:
+def test_both_solvers_agree_on_a_round_of_two_hundred(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(7)
-    return [
+    people = [
         Candidate(
             f"m{i}",
             Role.MENTOR,
@@ -215,10 +215,6 @@ def _round_of_two_hundred() -> list[Candidate]:
         )
         for i in range(100)
     ]
-
-
-def test_both_solvers_agree_on_a_round_of_two_hundred(monkeypatch: pytest.MonkeyPatch) -> None:
-    people = _round_of_two_hundred()
     found = {}
     for name, always in (("sparse", True), ("dense", False)):
         monkeypatch.setattr("bot.matching.matcher.sparse_pays", lambda *_, a=always: a)
@@ -226,22 +222,6 @@ def test_both_solvers_agree_on_a_round_of_two_hundred(monkeypatch: pytest.Monkey
         found[name] = (summary.pairs, summary.total_score, summary.constraint_costs)
     assert found["sparse"] == found["dense"]
     assert found["sparse"][0] > 50  # a real round, not an empty one
-
-
-def test_the_sparse_graph_takes_every_block_intact_while_the_next_is_scored(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Blocks of a few rows: the graph takes each one in a second thread while the next
-    # is written, so a buffer reused too soon would change the pairs or their scores.
-    people = _round_of_two_hundred()
-    monkeypatch.setattr("bot.matching.matcher.sparse_pays", lambda *_: True)
-    whole = match(people, reference_date=ON, seed=3).pairs
-    monkeypatch.setattr("bot.matching.matcher.SCORE_CELLS", 1_000)
-    in_blocks = match(people, reference_date=ON, seed=3).pairs
-    assert [(p.mentor_id, p.mentee_id, p.score) for p in in_blocks] == [
-        (p.mentor_id, p.mentee_id, p.score) for p in whole
-    ]
-    assert len(whole) > 50
 
 
 def test_a_zero_score_pair_still_counts_when_either_people_are_searched() -> None:
