@@ -67,9 +67,12 @@ class Columns:
     want_rare: sp.csr_array
     want_share: FloatArray  # max(1, wants) per column
     stage: IntArray
-    department: IntArray
-    zone: IntArray
-    known: BoolArray
+    # Per row value, a vector over these columns, made once for all blocks:
+    other_department: _Lookup  # department d -> in another known department
+    cross_points: _Lookup  # department d -> the cross-department term of the score
+    hour_points: _Lookup  # zone z -> the working-hours term of the score
+    enough_hours: _Lookup  # zone z (-1: unknown) -> sharing enough working hours
+    by_person: IntArray  # positions of `people` sorted by person (stable)
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +122,16 @@ class Cells:
         )
 
     def columns(self, people: IntArray) -> Columns:
-        pop = self.pop
+        pop, width = self.pop, len(people)
+        department, zone, known = pop.department[people], pop.zone[people], pop.zone_known[people]
+        listed = department >= 0
+        departments = int(pop.department.max(initial=-1))
+        zones = int(pop.zone.max(initial=0))
+        other = _Lookup(lambda d: listed & (department != d) & (d >= 0), width, -1, departments)
+        bonus = self.weights.cross_department
+        # A small tolerance, as in `scoring.rule_masks`: overlaps are sums of floats.
+        need = self.constraints.min_overlap_hours - 1e-9
+        everyone = np.ones(width, dtype=np.bool_)
         return Columns(
             people=people,
             teach_dense=np.ascontiguousarray(self.teach.dense[people].T),
@@ -128,9 +140,16 @@ class Cells:
             want_rare=sp.csr_array(self.want.rare[people].T),
             want_share=np.maximum(pop.want_count[people], 1.0),
             stage=pop.stage[people],
-            department=pop.department[people],
-            zone=pop.zone[people],
-            known=pop.zone_known[people],
+            other_department=other,
+            cross_points=_Lookup(lambda d: np.where(other(d), bonus, 0.0), width, -1, departments),
+            hour_points=_Lookup(lambda z: self.hour_points[z][zone], width, 0, zones),
+            enough_hours=_Lookup(
+                lambda z: everyone if z < 0 else (pop.overlap[z][zone] >= need) | ~known,
+                width,
+                -1,
+                zones,
+            ),
+            by_person=np.argsort(people, kind="stable"),
         )
 
     def units(
@@ -163,8 +182,8 @@ class Cells:
         out += offered
         # Cross-department, then working hours: one row vector per value, gathered
         # (`offered` is free again). Adding 0.0 where no bonus applies changes nothing.
-        out += _per_row(pop.department[rows], self._cross_points(cols), offered)
-        out += _per_row(pop.zone[rows], self._hours(cols), offered)
+        out += cols.cross_points.rows(pop.department[rows], offered)
+        out += cols.hour_points.rows(pop.zone[rows], offered)
         del offered
         out *= SCORE_UNITS
         np.rint(out, out=out)
@@ -190,9 +209,9 @@ class Cells:
         if check_hours:
             # A row whose timezone is unknown is exempt: key -1, every column allowed.
             zones = np.where(pop.zone_known[rows], pop.zone[rows], -1)
-            allowed &= _per_row(zones, self._enough_hours(cols))
+            allowed &= cols.enough_hours.rows(zones)
         if cross_rule:
-            allowed &= _per_row(pop.department[rows], self._departments(cols))
+            allowed &= cols.other_department.rows(pop.department[rows])
         pairs = [self.self_pairs]
         if relax is not Rule.MANAGER:
             pairs.append(self.manager_pairs)
@@ -203,57 +222,37 @@ class Cells:
         _strike(allowed, np.concatenate(pairs), rows, cols, len(pop))
         return allowed
 
-    def _departments(self, cols: Columns) -> _Lookup:
-        """Columns in another known department than `d` (none when `d` is unknown)."""
-        known = cols.department >= 0
-        return _Lookup(lambda d: known & (cols.department != d) & (d >= 0), len(cols.people))
-
-    def _cross_points(self, cols: Columns) -> _Lookup:
-        cross = self._departments(cols)
-        bonus = self.weights.cross_department
-        return _Lookup(lambda d: np.where(cross(d), bonus, 0.0), len(cols.people))
-
-    def _hours(self, cols: Columns) -> _Lookup:
-        return _Lookup(lambda z: self.hour_points[z][cols.zone], len(cols.people))
-
-    def _enough_hours(self, cols: Columns) -> _Lookup:
-        """Columns sharing enough hours with zone `z` (all of them for -1, unknown)."""
-        # A small tolerance, as in `scoring.rule_masks`: overlaps are sums of floats.
-        need = self.constraints.min_overlap_hours - 1e-9
-        everyone = np.ones(len(cols.people), dtype=np.bool_)
-        return _Lookup(
-            lambda z: everyone if z < 0 else (self.pop.overlap[z][cols.zone] >= need) | ~cols.known,
-            len(cols.people),
-        )
-
 
 class _Lookup:
-    """A column vector per row value (department, zone), computed once per value while
-    the cached vectors stay under TABLE_CELLS cells."""
+    """A column vector for each row value (a department or zone code from `low` to
+    `high`), for every block of rows: all of them in one table, made at first use,
+    while it stays under TABLE_CELLS cells; otherwise each block's distinct values,
+    made for that block."""
 
-    def __init__(self, make: Callable[[int], NDArray[Any]], width: int) -> None:
+    def __init__(self, make: Callable[[int], NDArray[Any]], width: int, low: int, high: int):
         self._make = make
-        self._cache: dict[int, NDArray[Any]] = {}
-        self._room = max(1, TABLE_CELLS // max(width, 1))
+        self._low = low
+        self._values = range(low, max(low, high) + 1)
+        self._fits = len(self._values) * width <= TABLE_CELLS
+        self._table: NDArray[Any] | None = None
 
     def __call__(self, value: int) -> NDArray[Any]:
-        found = self._cache.get(value)
-        if found is None:
-            found = self._make(value)
-            if len(self._cache) < self._room:
-                self._cache[value] = found
-        return found
+        return self._make(value)
 
-
-def _per_row(keys: IntArray, vector: _Lookup, out: NDArray[Any] | None = None) -> NDArray[Any]:
-    """The array whose row i is `vector(keys[i])`: each distinct key's vector is made
-    once and the rows gathered in one call (rows share few values: departments, zones).
-    """
-    distinct, which = np.unique(keys, return_inverse=True)
-    table = np.stack([vector(int(k)) for k in distinct.tolist()])
-    # mode="clip": the positions are valid by construction, and the default "raise"
-    # mode with `out` copies through a buffer (eight times slower).
-    return np.take(table, which, axis=0, out=out, mode="clip")
+    def rows(self, keys: IntArray, out: NDArray[Any] | None = None) -> NDArray[Any]:
+        """The array whose row i is the vector of `keys[i]` (into `out` when given)."""
+        if self._fits:
+            if self._table is None:
+                self._table = np.stack([self._make(v) for v in self._values])
+            table, which = self._table, keys - self._low
+        else:
+            distinct, which = np.unique(keys, return_inverse=True)
+            # (An empty block still needs a table of the right width and type.)
+            values = distinct.tolist() or [self._low]
+            table = np.stack([self._make(int(k)) for k in values])
+        # mode="clip": the positions are valid by construction, and the default "raise"
+        # mode with `out` copies through a buffer (eight times slower).
+        return np.take(table, which, axis=0, out=out, mode="clip")
 
 
 def _strike(
@@ -271,7 +270,7 @@ def _strike(
     if len(r) == 0:
         return
     # Columns may repeat (seats): find every position of each target person.
-    order = np.argsort(cols.people, kind="stable")
+    order = cols.by_person
     ordered = cols.people[order]
     low = np.searchsorted(ordered, targets, side="left")
     high = np.searchsorted(ordered, targets, side="right")

@@ -5,6 +5,7 @@ columns repeated once per seat."""
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import numpy as np
 from hypothesis import given, settings
@@ -13,7 +14,7 @@ from matching_reference import brute_force
 
 from bot.domain import CareerStage, Role
 from bot.matching import Candidate, Constraints, Rule, Weights, match
-from bot.matching.cells import DENSE_SHARE, Cells
+from bot.matching.cells import DENSE_SHARE, TABLE_CELLS, Cells
 from bot.matching.scoring import build_population, eligible, score, score_units
 
 ON = dt.date(2026, 11, 25)
@@ -59,12 +60,14 @@ def rounds(draw: st.DrawFn) -> tuple[list[Candidate], Constraints]:
     st.sampled_from([Weights(), Weights(7.0, 33.0, 0.5, 12.25)]),
     st.sampled_from([None, *Rule]),
     st.sampled_from([0.0, DENSE_SHARE, 2.0]),  # every skill dense, the default, none
+    st.sampled_from([TABLE_CELLS, 1]),  # per-value vectors in one table, or per block
 )
 def test_block_units_and_rules_equal_the_pairwise_definitions(
     round_: tuple[list[Candidate], Constraints],
     weights: Weights,
     relax: Rule | None,
     dense_share: float,
+    table_cells: int,
 ) -> None:
     people, constraints = round_
     pop = build_population(people, constraints, reference_date=ON)
@@ -73,7 +76,17 @@ def test_block_units_and_rules_equal_the_pairwise_definitions(
     rows = rng.permutation(len(people))
     cols = rng.permutation(len(people))
     out = np.full((len(rows), len(cols)), np.nan)
-    allowed = cells.units(rows, cells.columns(cols), out, relax=relax)
+    with mock.patch("bot.matching.cells.TABLE_CELLS", table_cells):
+        columns = cells.columns(cols)
+    # Two blocks of rows against the same columns: what the columns keep for all
+    # blocks (their per-value vectors) must serve the second block as the first.
+    half = len(rows) // 2
+    allowed = np.concatenate(
+        [
+            cells.units(rows[:half], columns, out[:half], relax=relax),
+            cells.units(rows[half:], columns, out[half:], relax=relax),
+        ]
+    )
     assert np.array_equal(out, score_units(score(pop, rows, cols, weights)))
     expected = eligible(pop, rows, cols, constraints, relax=relax)
     assert np.array_equal(allowed, expected)
