@@ -211,7 +211,7 @@ def run_one(
 
 
 def run_plain(
-    per_side: int, *, seed: int, either: int, niche: int, priority: MatchPriority, time_limit: float
+    per_side: int, *, seed: int, either: int, niche: int, priority: MatchPriority
 ) -> dict[str, object]:
     """One `linear_sum_assignment` on the round's weight matrix, as the engine would
     solve it without `either` people: rows are everyone who may be a leader, columns
@@ -268,15 +268,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.one is not None:
         per_side, either, niche = args.one
-        run = run_plain if args.plain else run_one
-        result = run(
-            per_side,
-            seed=args.seed,
-            either=either,
-            niche=niche,
-            priority=args.priority,
-            time_limit=args.time_limit,
-        )
+        case = {"seed": args.seed, "either": either, "niche": niche, "priority": args.priority}
+        if args.plain:
+            result = run_plain(per_side, **case)
+        else:
+            result = run_one(per_side, **case, time_limit=args.time_limit)
         print(json.dumps(result))
         return
     spread = "| runs: engine / plain (s) " if args.rounds > 1 else ""

@@ -16,6 +16,7 @@ Blocks are independent: `workers.each_block` prices a few at once, in threads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -117,23 +118,23 @@ def first_pairs(
     row_step = max(1, BLOCK_CELLS // n_cols)
     col_step = max(1, BLOCK_CELLS // n_rows)
 
-    def heaviest(task: tuple[bool, int]) -> IntArray:
-        by_row, start = task
-        if by_row:
-            block = weights[start : start + row_step]
-            top = np.argpartition(-block, per_row - 1, axis=1)[:, :per_row]
-            rows = np.arange(start, start + len(block))[:, None]
-            found: IntArray = (rows * n_cols + top)[np.take_along_axis(block, top, axis=1) > 0]
-            return found
+    def rows_heaviest(start: int) -> IntArray:
+        block = weights[start : start + row_step]
+        top = np.argpartition(-block, per_row - 1, axis=1)[:, :per_row]
+        rows = np.arange(start, start + len(block))[:, None]
+        found: IntArray = (rows * n_cols + top)[np.take_along_axis(block, top, axis=1) > 0]
+        return found
+
+    def cols_heaviest(start: int) -> IntArray:
         block = weights[:, start : start + col_step]
         top = np.argpartition(-block, per_col - 1, axis=0)[:per_col]
         cols = np.arange(start, start + block.shape[1])[None, :]
-        found = (top * n_cols + cols)[np.take_along_axis(block, top, axis=0) > 0]
+        found: IntArray = (top * n_cols + cols)[np.take_along_axis(block, top, axis=0) > 0]
         return found
 
-    tasks = [(True, start) for start in range(0, n_rows, row_step)]
-    tasks += [(False, start) for start in range(0, n_cols, col_step)]
-    keys = each_block(heaviest, tasks)
+    tasks = [partial(rows_heaviest, start) for start in range(0, n_rows, row_step)]
+    tasks += [partial(cols_heaviest, start) for start in range(0, n_cols, col_step)]
+    keys = each_block(lambda task: task(), tasks)
     sampled = rng.integers(0, n_cols, size=(n_rows, random)).ravel()
     rows = np.repeat(np.arange(n_rows), random)
     allowed = weights[rows, sampled] > 0
