@@ -275,6 +275,39 @@ async def test_a_guest_who_never_joined_is_refused_and_a_forged_form_is_taken_ou
     assert app.fake.messages(f"D{LEADER}") == [], "no welcome for an account that can't join"
 
 
+async def test_a_forged_form_is_refused_even_when_another_handler_took_the_guest_out_first(
+    app: RunningApp,
+) -> None:
+    """The form's own users.info read races whatever else reads the account: here a
+    user_change event lands while that read is in flight and takes the guest out first.
+    The form must still say why, not only when its own read did the taking out."""
+    app.fake.add_user(LEADER, name="gus", tz="Europe/Berlin", is_ultra_restricted=True)
+    teaches = await skill(app)
+    app.fake.latency("users.info", 1.0, times=1)
+    view_id = "V0FORGED02"
+    submitted = await app.slack.submit_view(
+        enrollment_values(role="mentor", stage="1", teaches=teaches, learns=[]),
+        user_id=LEADER, view_id=view_id, callback_id=ids.ENROLL_VIEW,
+        private_metadata=ViewMetadata(await program_id(app)).to_json(),
+    )  # fmt: skip
+    assert submitted.status == 200
+    await app.fake.await_until(lambda: app.fake.calls_to("users.info"))
+    await user_change(app, LEADER, "EvGUEST2")
+
+    async def taken_out() -> bool:
+        row = await person(app, LEADER)
+        return row is not None and not row.is_active
+
+    await eventually(taken_out)
+    await app.fake.await_for("users.info")  # the form's read, answered after the event
+
+    def refused() -> bool:
+        updates = [c.params for c in app.fake.calls_to("views.update")]
+        return any(u.get("view_id") == view_id and GUEST_REFUSAL in str(u) for u in updates)
+
+    await app.fake.await_until(refused)
+
+
 async def test_a_deleted_then_restored_account_is_back_in_and_status_is_truthful_for_both(
     app: RunningApp,
 ) -> None:

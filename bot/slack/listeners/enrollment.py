@@ -118,6 +118,33 @@ async def _record_account(runtime: Runtime, *, team_id: str, user: dict[str, Any
         runtime.deliver_soon()  # partners were told
 
 
+async def _check_account(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    account: ProfileState,
+    *,
+    team_id: str,
+    user_id: str,
+    view_id: str,
+) -> None:
+    """Read a just-saved joiner's account; if they can't take part, take them out and
+    say why in their form. It says so whoever took them out: an event or a /mentor join
+    may have read the same account meanwhile and been first."""
+    lookup = await lookup_user(client, user_id)
+    if lookup.user is None:
+        return
+    await record_slack_user(
+        runtime.sessions, team_id=team_id, user=lookup.user, now=runtime.clock.now()
+    )
+    refusal = join_refusal(account, lookup)
+    if refusal is None:
+        return
+    try:
+        await client.views_update(view_id=view_id, view=_notice(refusal))
+    except SlackApiError as exc:  # closed already: status and Home say it too
+        logger.info("views.update for %s failed: %s", user_id, exc.response.get("error"))
+
+
 def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
     async def handle_join(request: CommandRequest) -> None:
         await request.ack()
@@ -210,16 +237,9 @@ def register(app: AsyncApp, runtime: Runtime, router: CommandRouter) -> None:
             # welcome is sent; when Slack does not answer, the row stays unsynced, so nothing
             # is planned for them until the profile sweep has read it.
             if not (context.account.active and context.account.synced):
-                lookup = await lookup_user(client, user_id)
-                if lookup.user is not None and await record_slack_user(
-                    runtime.sessions, team_id=team_id, user=lookup.user, now=runtime.clock.now()
-                ):
-                    refusal = join_refusal(context.account, lookup) or TAKEN_OUT
-                    try:
-                        await client.views_update(view_id=view["id"], view=_notice(refusal))
-                    except SlackApiError as exc:  # closed already: status and Home say it too
-                        logger.info(
-                            "views.update for %s failed: %s", user_id, exc.response.get("error")
-                        )
+                await _check_account(
+                    runtime, client, context.account, team_id=team_id, user_id=user_id,
+                    view_id=view["id"],
+                )  # fmt: skip
             runtime.deliver_soon()
             await publish_home(runtime, client, team_id=team_id, user_id=user_id)

@@ -17,6 +17,13 @@ ON = dt.date(2026, 11, 25)
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "participants.csv"
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report fits the terminal it is shown in; these tests read it 120 columns wide,
+    whatever terminal (or pytest-xdist worker, which says 80) runs them."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
