@@ -61,11 +61,14 @@ async def program_id(app: RunningApp) -> int:
     return found
 
 
-async def stale_submit(app: RunningApp, user_id: str, teaches: list[str]) -> Any:
+async def stale_submit(
+    app: RunningApp, user_id: str, teaches: list[str], view_id: str | None = None
+) -> Any:
     """A join form submitted from a modal opened earlier (or forged): no /mentor join first."""
     return await app.slack.submit_view(
         enrollment_values(role="mentor", stage="1", teaches=teaches, learns=[]),
         user_id=user_id,
+        view_id=view_id,
         callback_id=ids.ENROLL_VIEW,
         private_metadata=ViewMetadata(await program_id(app)).to_json(),
     )
@@ -260,11 +263,7 @@ async def test_a_guest_who_never_joined_is_refused_and_a_forged_form_is_taken_ou
 
     # A form submitted anyway is read against Slack right after the ack.
     view_id = "V0FORGED01"
-    submitted = await app.slack.submit_view(
-        enrollment_values(role="mentor", stage="1", teaches=teaches, learns=[]),
-        user_id=LEADER, view_id=view_id, callback_id=ids.ENROLL_VIEW,
-        private_metadata=ViewMetadata(await program_id(app)).to_json(),
-    )  # fmt: skip
+    submitted = await stale_submit(app, LEADER, teaches, view_id)
     assert submitted.status == 200
     await app.fake.await_until(lambda: app.fake.home_view(LEADER) is not None)
     updates = [c.params for c in app.fake.calls_to("views.update")]
@@ -285,11 +284,7 @@ async def test_a_forged_form_is_refused_even_when_another_handler_took_the_guest
     teaches = await skill(app)
     app.fake.latency("users.info", 1.0, times=1)
     view_id = "V0FORGED02"
-    submitted = await app.slack.submit_view(
-        enrollment_values(role="mentor", stage="1", teaches=teaches, learns=[]),
-        user_id=LEADER, view_id=view_id, callback_id=ids.ENROLL_VIEW,
-        private_metadata=ViewMetadata(await program_id(app)).to_json(),
-    )  # fmt: skip
+    submitted = await stale_submit(app, LEADER, teaches, view_id)
     assert submitted.status == 200
     await app.fake.await_until(lambda: app.fake.calls_to("users.info"))
     await user_change(app, LEADER, "EvGUEST2")
