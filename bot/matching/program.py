@@ -6,8 +6,11 @@ solves (`highspy`, a declared dependency with a public API: `bot.matching.highs`
 keeps the last basis, so a re-solve after adding pairs, changing the objective or
 adding the pairs cut takes a few thousand simplex pivots instead. Should HiGHS ever
 fail to report an optimum, the program falls back to `linprog` from scratch for good.
-Either way the answer is checked the same way: bounds come from the duals
-(`Shape.bound`), never from HiGHS's word.
+When every `either` person takes one mentee at most, the program is first solved on
+its double cover instead (`cover`: an exact assignment, about three times faster than
+HiGHS's first solve at 5,000 + 1,000 `either`), until a unit or cut program needs
+HiGHS. Either way the answer is checked the same way: bounds come from the duals
+(`Shape.bound`), never from a solver's word.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
+from bot.matching import cover
 from bot.matching.highs import ModelStatus, quiet_highs
 from bot.matching.relax import (
     BoolArray,
@@ -42,8 +46,14 @@ class Program:
         self.cols = np.zeros(0, dtype=np.int64)
         self.gains = np.zeros(0)
         self._warm: _WarmHighs | None = _WarmHighs.create(shape)
+        self._cover = cover.applies(shape)  # until HiGHS is needed (see `solve`)
         self._unsolved = 0  # pairs added since the last solve
         self.last_work = 0  # what the last solve cost, in pairs (see `solve`)
+
+    @property
+    def on_cover(self) -> bool:
+        """Solving on the double cover: fixed sides cost one sparse assignment."""
+        return self._cover
 
     @property
     def pairs(self) -> Pairs:
@@ -73,7 +83,21 @@ class Program:
         `last_work` becomes the solve's cost in pairs, for budgets that do not depend
         on the clock: every pair for a solve from scratch; for a warm re-solve, the
         pairs added since plus one per constraint (refactoring the basis).
+
+        While `cover.applies`, the program is solved on its double cover (`cover`),
+        every time from scratch, and fixed sides are one assignment (a fifth of a solve,
+        and at most one per LP solved: they count nothing). The first unit or cut
+        program, or a cover that does not close, hands it to HiGHS for good.
         """
+        if self._cover and not unit and self.pair_cap is None:
+            if mentor is not None:
+                self.last_work = 0
+                return cover.assign_fixed(self.shape, self.pairs, self.gains, mentor)
+            self.last_work = len(self.rows)
+            solution = cover.solve_cover(self.shape, self.pairs, self.gains)
+            if solution is not None:
+                return solution
+        self._cover = False
         unsolved, self._unsolved = self._unsolved, 0
         gains = np.ones(len(self.rows)) if unit else self.gains
         if self._warm is not None:

@@ -9,12 +9,14 @@ the `either` person twice. The search, cheapest step first:
    round, everyone on the mentee side: if that matches every row it is optimal, since a
    mentor-side `either` person would leave their own row unmatched.
 2. Column generation. The linear program of `relax` over a sparse set of candidate
-   pairs (HiGHS, warm-started: `program`), priced over the full matrix by `pricing`;
+   pairs (on its double cover, or HiGHS warm-started: `program`), priced over the
+   full matrix by `pricing`;
    pairs with a positive reduced cost join the candidates and it is solved again.
    Every round's duals give a bound valid for the whole matrix.
 3. Incumbents. An integral LP solution, or the LP's sides rounded and the LP solved
-   again with them fixed (then bipartite, so whole); failing that, the exact
-   assignment for those sides over the full matrix (`assign`).
+   again with them fixed (then bipartite, so whole; on the cover after every LP that
+   has nearly settled, it being cheap there); failing that, the exact assignment for
+   those sides over the full matrix (`assign`).
 4. Proof. The duals leave few pairs that can appear in a matching better than the
    incumbent (`pricing.keep`). If the LP is integral, those pairs join the candidates:
    when the next LP's bound over its candidates is below the incumbent plus 1, no
@@ -239,11 +241,16 @@ class _Search:
                     program.cut(pair_cap)
                     continue
             converged = len(np.setdiff1d(priced.additions, candidates)) == 0
-            if not lp.integral and (
-                converged or (self.best is None and slack <= ROUND_SLACK * priced.bound)
-            ):
+            settled = slack <= ROUND_SLACK * priced.bound
+            if program.on_cover:
+                # Rounding is one sparse assignment here: a first incumbent at once, and
+                # a better one whenever the LP has nearly stopped moving.
+                rounding = converged or settled or self.best is None
+            else:
                 # Only when the LP has stopped moving, or for a first incumbent once it
                 # nearly has: before that its sides mean little.
+                rounding = converged or (self.best is None and settled)
+            if not lp.integral and rounding:
                 self._round(program, lp)
             additions = [priced.additions]
             best = self.best

@@ -1,0 +1,147 @@
+"""The round's linear program on its double cover, against HiGHS on the same program.
+
+The cover must give the program's optimum (the same value HiGHS finds), a solution
+that keeps every constraint, and duals that are feasible on every candidate pair and
+bound the program exactly there (strong duality): the search prices and proves with
+them exactly as with HiGHS's.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from bot.matching import cover, program
+from bot.matching.relax import Pairs, Shape, Solution
+
+TOLERANCE = 1e-9
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> tuple[Shape, Pairs, np.ndarray]:
+    """A few people, `either` ones taking one mentee at most; some pairs both ways
+    between two `either` people (two pairs on the cover's same arcs)."""
+    n_either = draw(st.integers(0, 4))
+    n_mentees = draw(st.integers(0, 4))
+    n_mentors = draw(st.integers(1, 4))
+    row_person = np.array(list(range(n_either)) + [10 + i for i in range(n_mentees)])
+    col_person = np.array(list(range(n_either)) + [20 + i for i in range(n_mentors)])
+    mentor_caps = draw(st.lists(st.integers(1, 3), min_size=n_mentors, max_size=n_mentors))
+    capacity = np.array([1] * n_either + mentor_caps)
+    cells = len(row_person) * len(col_person)
+    weights = np.array(draw(st.lists(st.integers(0, 9), min_size=cells, max_size=cells)), float)
+    weights = weights.reshape(len(row_person), len(col_person))
+    weights[row_person[:, None] == col_person[None, :]] = 0.0
+    rows, cols = np.nonzero(weights)
+    assume(len(rows) > 0)  # the search never solves an empty program
+    return Shape.build(capacity, row_person, col_person), Pairs(rows, cols), weights[rows, cols]
+
+
+def with_highs(shape: Shape, pairs: Pairs, gains: np.ndarray, **options: object) -> Solution:
+    lp = program.Program(shape)
+    lp.add(pairs.rows, pairs.cols, gains)
+    with mock.patch.object(cover, "applies", return_value=False):
+        lp._cover = False
+        solved = lp.solve(**options)  # type: ignore[arg-type]
+    assert solved is not None
+    return solved
+
+
+def assert_keeps_the_constraints(shape: Shape, pairs: Pairs, solution: Solution) -> None:
+    x, y = solution.x, solution.y
+    assert np.all(x >= 0) and np.all((y >= 0) & (y <= 1))
+    row_load = np.bincount(pairs.rows, weights=x, minlength=shape.n_rows)
+    col_load = np.bincount(pairs.cols, weights=x, minlength=shape.n_cols)
+    row_load[shape.either_row] += y
+    col_load[shape.either_col] -= shape.capacity[shape.either_col] * y
+    assert np.all(row_load <= 1 + TOLERANCE)
+    assert np.all(col_load <= shape.col_rhs + TOLERANCE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs())
+def test_the_cover_gives_the_programs_optimum_with_exact_duals(
+    case: tuple[Shape, Pairs, np.ndarray],
+) -> None:
+    shape, pairs, gains = case
+    found = cover.solve_cover(shape, pairs, gains)
+    assert found is not None and found.duals is not None
+    value = float(found.x @ gains)
+    assert value == float(with_highs(shape, pairs, gains).x @ gains)
+    assert_keeps_the_constraints(shape, pairs, found)
+    assert np.all(np.isin(found.x, [0.0, 0.5, 1.0])), "half of a whole cover matching"
+    duals = found.duals
+    assert np.all(duals.u >= 0) and np.all(duals.v >= 0) and duals.mu == 0.0
+    reduced = gains - duals.u[pairs.rows] - duals.v[pairs.cols]
+    assert np.all(reduced <= TOLERANCE), "feasible on every candidate"
+    slack = np.zeros(shape.n_rows)
+    assert shape.bound(duals, None, slack) == value, "and as tight as the optimum"
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs(), st.data())
+def test_fixed_sides_give_the_whole_optimum_of_that_program(
+    case: tuple[Shape, Pairs, np.ndarray], data: st.DataObject
+) -> None:
+    shape, pairs, gains = case
+    mentor = np.array(data.draw(st.lists(st.booleans(), min_size=shape.n_either)), bool)
+    mentor = mentor[: shape.n_either]
+    found = cover.assign_fixed(shape, pairs, gains, mentor)
+    reference = with_highs(shape, pairs, gains, mentor=mentor)
+    assert found.integral and np.array_equal(found.y, mentor.astype(float))
+    assert float(found.x @ gains) == float(reference.x @ gains)
+    assert_keeps_the_constraints(shape, pairs, found)
+
+
+def test_two_either_people_as_each_others_mentor_keep_the_heavier_pair() -> None:
+    # People 0 and 1 are both `either`: 0 -> 1 weighs 3, 1 -> 0 weighs 8 (same arcs).
+    shape = Shape.build(np.array([1, 1]), np.array([0, 1]), np.array([0, 1]))
+    pairs = Pairs(np.array([0, 1]), np.array([1, 0]))
+    found = cover.solve_cover(shape, pairs, np.array([3.0, 8.0]))
+    assert found is not None and found.x.tolist() == [0.0, 1.0]
+    assert found.y.tolist() == [1.0, 0.0], "person 0 mentors person 1"
+
+
+def test_an_odd_cycle_is_half_of_each_pair() -> None:
+    # Three `either` people, each able to mentor the next: a triangle, 1.5 pairs.
+    shape = Shape.build(np.ones(3, dtype=np.int64), np.arange(3), np.arange(3))
+    pairs = Pairs(np.array([0, 1, 2]), np.array([1, 2, 0]))
+    found = cover.solve_cover(shape, pairs, np.array([5.0, 5.0, 5.0]))
+    assert found is not None and found.x.tolist() == [0.5, 0.5, 0.5]
+    assert found.duals is not None and found.duals.u.tolist() == [2.5, 2.5, 2.5]
+
+
+def test_it_applies_only_when_either_people_take_one_mentee_and_every_column_some() -> None:
+    people = np.array([0, 1]), np.array([0, 2])
+    assert cover.applies(Shape.build(np.array([1, 2]), *people))
+    assert not cover.applies(Shape.build(np.array([2, 1]), *people)), "either takes two"
+    assert not cover.applies(Shape.build(np.array([1, 0]), *people)), "a mentor takes none"
+
+
+def test_the_program_solves_on_the_cover_until_highs_is_needed_then_stays_there() -> None:
+    shape = Shape.build(np.ones(3, dtype=np.int64), np.arange(3), np.arange(3))
+    pairs = Pairs(np.array([0, 1, 2]), np.array([1, 2, 0]))
+    lp = program.Program(shape)
+    lp.add(pairs.rows, pairs.cols, np.array([5.0, 5.0, 5.0]))
+    with mock.patch.object(cover, "solve_cover", wraps=cover.solve_cover) as on_cover:
+        first = lp.solve()
+        assert on_cover.call_count == 1 and first is not None
+        lp.solve(unit=True)  # bounding the number of pairs: HiGHS
+        lp.cut(1)
+        cut = lp.solve()
+    assert on_cover.call_count == 1, "HiGHS from the unit program on"
+    assert cut is not None and float(cut.x.sum()) <= 1 + TOLERANCE
+
+
+def test_a_cover_that_does_not_close_hands_the_program_to_highs() -> None:
+    shape = Shape.build(np.array([1, 1]), np.array([0, 1]), np.array([0, 2]))
+    lp = program.Program(shape)
+    lp.add(np.array([0, 1]), np.array([1, 0]), np.array([10.0, 10.0]))
+    with mock.patch.object(cover, "solve_cover", return_value=None) as on_cover:
+        found = lp.solve()
+        lp.solve()
+    assert on_cover.call_count == 1
+    assert found is not None and float(found.x @ np.array([10.0, 10.0])) == 10.0
