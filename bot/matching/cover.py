@@ -144,7 +144,9 @@ def _potentials(
     gain = weight[order] - held[left[order]]
     if len(heads):
         starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
-        for _ in range(n_right + 1):  # a longest path has at most n_right arcs
+        # A pass lengthens every path by one arc: a simple path has at most n_right - 1,
+        # and one more pass finds nothing left to grow.
+        for _ in range(n_right):
             reach = np.maximum.reduceat(beta[via] + gain, starts)
             grown = reach > beta[heads[starts]]
             if not grown.any():

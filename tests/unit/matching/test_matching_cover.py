@@ -145,3 +145,53 @@ def test_a_cover_that_does_not_close_hands_the_program_to_highs() -> None:
         lp.solve()
     assert on_cover.call_count == 1
     assert found is not None and float(found.x @ np.array([10.0, 10.0])) == 10.0
+
+
+def potentials(
+    arcs: list[tuple[int, int, float]], mate_left: list[int], n_right: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`cover._potentials` for a hand-made matching (arcs sorted by left, then right)."""
+    left, right, weight = (np.array(column) for column in zip(*sorted(arcs), strict=True))
+    mates = np.array(mate_left)
+    mate_right = np.full(n_right, -1)
+    mate_right[mates[mates >= 0]] = np.flatnonzero(mates >= 0)
+    return cover._potentials(n_right, left, right, weight.astype(float), mates, mate_right)
+
+
+def test_the_duals_follow_the_longest_chain_to_its_end() -> None:
+    # Left 0..k hold rights 0..k (weight 5) and could each take the next right instead
+    # (also 5); a free left k+1 could take right 0 (weight 1). Every right's dual is 1,
+    # reached one link per pass: k passes, and one that finds nothing more (n_right).
+    k = 6
+    arcs = [(i, i, 5.0) for i in range(k + 1)]
+    arcs += [(i, i + 1, 5.0) for i in range(k)]
+    arcs.append((k + 1, 0, 1.0))
+    found = potentials(arcs, [*range(k + 1), -1], k + 1)
+    assert found is not None
+    alpha, beta = found
+    assert beta.tolist() == [1.0] * (k + 1)
+    assert alpha.tolist() == [4.0] * (k + 1) + [0.0]
+
+
+def test_a_matching_that_is_not_optimal_gives_no_duals() -> None:
+    # A right left unmatched while a free left could take it: its dual would be 1.
+    assert potentials([(0, 0, 1.0)], [-1], 1) is None
+    # A left holding weight 1 where a free left would pay 5 for the same right.
+    assert potentials([(0, 0, 1.0), (1, 0, 5.0)], [0, -1], 1) is None
+    # The optimal one: the free left's weight is below what the right holds.
+    assert potentials([(0, 0, 5.0), (1, 0, 1.0)], [0, -1], 1) is not None
+
+
+def test_the_assignment_says_who_is_left_unmatched() -> None:
+    # Left 0 takes right 0; left 1 has no arc, right 1 no taker.
+    mates = cover._assignment(2, 2, np.array([0]), np.array([0]), np.array([3.0]))
+    assert mates is not None
+    assert mates[0].tolist() == [0, -1] and mates[1].tolist() == [0, -1]
+
+
+def test_a_pair_of_a_person_with_themselves_is_never_taken() -> None:
+    # `either` person 0's own row and column: no such pair is a matching's.
+    shape = Shape.build(np.array([1, 1]), np.array([0, 1]), np.array([0, 2]))
+    pairs = Pairs(np.array([0, 1]), np.array([0, 0]))
+    found = cover.solve_cover(shape, pairs, np.array([9.0, 2.0]))
+    assert found is not None and found.x.tolist() == [0.0, 1.0]
