@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.matching import cover, program
+from bot.matching import cover, program, sides
 from bot.matching.relax import Pairs, Shape, Solution
 
 TOLERANCE = 1e-9
@@ -195,3 +195,28 @@ def test_a_pair_of_a_person_with_themselves_is_never_taken() -> None:
     pairs = Pairs(np.array([0, 1]), np.array([0, 0]))
     found = cover.solve_cover(shape, pairs, np.array([9.0, 2.0]))
     assert found is not None and found.x.tolist() == [0.0, 1.0]
+
+
+def test_on_the_cover_the_first_lp_gives_the_first_incumbent() -> None:
+    # Four `either` people: 0, 1 and 2 can each mentor the next (5 each), and 0 can
+    # mentor 3 (9). The first candidates are the triangle alone: its LP is half of each
+    # pair, not settled (0 -> 3 prices positive). Its sides rounded (one assignment)
+    # give a first incumbent at once, and with it the few pairs that could beat it,
+    # whose integer program proves the best within the one LP the budget allows: the
+    # full matrix's assignment for some sides (the last resort) is never needed.
+    weights = np.zeros((4, 4))
+    weights[0, 1] = weights[1, 2] = weights[2, 0] = 5.0
+    weights[3, 0] = 9.0
+    people = np.arange(4)
+    triangle = np.array([0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 0])
+    with (
+        mock.patch.object(sides, "ROOT_CELLS", 0),
+        mock.patch.object(sides, "LP_WORK", 1),
+        mock.patch.object(sides, "first_pairs", return_value=triangle),
+        mock.patch.object(sides._Search, "with_sides", side_effect=AssertionError("full")),
+    ):
+        found = sides.solve_sides(
+            weights, np.ones(4, dtype=np.int64), people, people, pair_step=None, seed=0
+        )
+    assert found.optimal and found.value == 14.0
+    assert sorted(zip(found.rows.tolist(), found.cols.tolist(), strict=True)) == [(1, 2), (3, 0)]
