@@ -158,6 +158,7 @@ class _Search:
         self.bound = math.inf
         self.solves = 0
         self.work = 0
+        self.next_lp = 0.0  # seconds the next LP solve is expected to take (see `_solve`)
 
     def run(self, lp_work: int) -> Assignment:
         seeds = []
@@ -189,7 +190,8 @@ class _Search:
         return Assignment(best.rows, best.cols, best.value, bound, False, self.solves, stopped_by)
 
     def _late(self) -> bool:
-        return self.deadline is not None and self.deadline.remaining() <= 0
+        """Past the deadline, or too near it for another LP as long as the last one."""
+        return self.deadline is not None and self.deadline.remaining() <= self.next_lp
 
     def _out_of_budget(self, lp_work: int) -> bool:
         return self.work >= lp_work or self._late()
@@ -280,8 +282,14 @@ class _Search:
         self, program: Program, *, mentor: BoolArray | None = None, unit: bool = False
     ) -> Solution | None:
         self.solves += 1
+        clock = None if self.deadline is None else self.deadline.clock
+        started = 0.0 if clock is None else clock()
         solution = program.solve(mentor=mentor, unit=unit)
         self.work += program.last_work
+        if clock is not None and mentor is None and not unit:
+            # On the cover every solve starts from scratch, so the next takes about as
+            # long; a warm HiGHS re-solve takes a fraction of the first, unknown ahead.
+            self.next_lp = clock() - started if program.on_cover else 0.0
         return solution
 
     def _round(self, program: Program, lp: Solution) -> None:

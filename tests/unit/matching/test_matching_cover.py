@@ -13,6 +13,7 @@ from unittest import mock
 import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from matching_reference import lp_path
 
 from bot.matching import cover, program, sides
 from bot.matching.relax import Pairs, Shape, Solution
@@ -220,3 +221,36 @@ def test_on_the_cover_the_first_lp_gives_the_first_incumbent() -> None:
         )
     assert found.optimal and found.value == 14.0
     assert sorted(zip(found.rows.tolist(), found.cols.tolist(), strict=True)) == [(1, 2), (3, 0)]
+
+
+def test_no_lp_is_started_that_the_time_limit_would_cut_short() -> None:
+    # Each solve on the cover takes 6 s of a 10 s limit: after the first, 4 s are left,
+    # too few for another like it, so the search stops there, within its limit.
+    rng = np.random.default_rng(0)
+    row_person = np.array([0, 1, 2, 3, 4, 100, 101, 102, 103, 104])
+    col_person = np.array([0, 1, 2, 3, 4, 200, 201, 202, 203, 204])
+    weights = rng.integers(1, 50, (10, 10)).astype(float)
+    weights[row_person[:, None] == col_person[None, :]] = 0.0
+    capacity = np.ones(10, dtype=np.int64)
+    now = [0.0]
+    solve = cover.solve_cover
+
+    def six_seconds(*args: object) -> Solution | None:
+        now[0] += 6.0
+        return solve(*args)  # type: ignore[arg-type]
+
+    def search(deadline: sides.Deadline | None) -> tuple[int, sides.Assignment]:
+        with lp_path(), mock.patch.object(cover, "solve_cover", side_effect=six_seconds) as on:
+            found = sides.solve_sides(
+                weights, capacity, row_person, col_person, pair_step=None, seed=0,
+                deadline=deadline,
+            )  # fmt: skip
+        return on.call_count, found
+
+    solves, unlimited = search(None)
+    assert solves == 2 and unlimited.optimal, "the round takes two LPs to prove"
+    now[0] = 0.0
+    solves, limited = search(sides.Deadline(lambda: now[0], 10.0))
+    assert solves == 1 and now[0] <= 10.0
+    assert not limited.optimal and limited.stopped_by == "time limit"
+    assert limited.value <= unlimited.value <= limited.bound
