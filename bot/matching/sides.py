@@ -30,7 +30,8 @@ one of those proofs holds: they rest on duals checked against every pair of the
 matrix, on whole-number weights, and (for a fractional LP) on HiGHS closing the integer
 program over the kept pairs. Otherwise the bound returned is the smallest valid upper
 bound found. The search stops at a work budget (`LP_WORK`, pairs per LP solve, not
-time), at the caller's `Deadline` if it gave one, or when a round adds no pair.
+time), at the caller's `Deadline` if it gave one (or before an LP expected to end past
+it), or when a round adds no pair.
 Nothing is random but the seeded choice of the first candidates: the same input and
 seed give the same answer (unless the deadline cuts the search short).
 """
