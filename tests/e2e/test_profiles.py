@@ -274,6 +274,43 @@ async def test_a_guest_who_never_joined_is_refused_and_a_forged_form_is_taken_ou
     assert app.fake.messages(f"D{LEADER}") == [], "no welcome for an account that can't join"
 
 
+async def test_a_restored_account_can_submit_its_form_the_moment_it_shows(
+    app: RunningApp,
+) -> None:
+    """What /mentor join read of the account is kept before the form it built shows: the
+    form is submitted from the fake Slack the instant views.update fills it in, before
+    Slack has even answered that call."""
+    teaches = await skill(app)
+    await join(app, MEMBER, teaches)
+    await app.fake.await_until(lambda: app.fake.home_view(MEMBER) is not None)
+    await user_change(app, MEMBER, "EvGUEST3", is_restricted=True)
+
+    async def taken_out() -> bool:
+        row = await person(app, MEMBER)
+        return row is not None and not row.is_active
+
+    await eventually(taken_out)
+    app.fake.update_user(MEMBER, is_restricted=False)  # a full member again; event missed
+    loop = asyncio.get_running_loop()
+    answers: list[Any] = []
+
+    def submit_at_once(call: Any, body: dict[str, Any]) -> None:
+        view = body["view"]
+        if view.get("callback_id") == ids.ENROLL_VIEW:  # runs in the fake Slack's thread
+            submitted = app.slack.submit_view(
+                enrollment_values(role="mentor", stage="1", teaches=teaches, learns=[]),
+                user_id=MEMBER, view_id=view["id"],
+            )  # fmt: skip
+            answers.append(asyncio.run_coroutine_threadsafe(submitted, loop).result(10))
+
+    app.fake.hook_after("views.update", submit_at_once)
+    await app.slack.command("join", user_id=MEMBER)
+    await app.fake.await_until(lambda: answers)
+    assert "Profile saved" in str(answers[0].json()["view"])
+    row = await person(app, MEMBER)
+    assert row is not None and is_schedulable(row)
+
+
 async def test_a_forged_form_is_refused_even_when_another_handler_took_the_guest_out_first(
     app: RunningApp,
 ) -> None:

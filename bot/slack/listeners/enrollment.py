@@ -80,7 +80,6 @@ async def open_enrollment(
 ) -> None:
     """The enrollment modal, prefilled for someone already enrolled; a kind refusal for
     an account that can't take part."""
-    answers: list[UserLookup] = []
 
     async def build() -> dict[str, Any]:
         now = runtime.clock.now()
@@ -88,7 +87,10 @@ async def open_enrollment(
             load_enrollment(runtime.sessions, team_id=team_id, user_id=user_id, now=now),
             lookup_user(client, user_id),
         )
-        answers.append(lookup)
+        if lookup.user is not None:
+            # Kept before the view shows, which can be submitted the moment it does: a
+            # restored account must be back in by then, a guest already out.
+            await _record_account(runtime, team_id=team_id, user=lookup.user)
         refusal = join_refusal(context.account, lookup)
         if refusal is not None:
             return _notice(refusal)
@@ -106,9 +108,6 @@ async def open_enrollment(
         )
 
     await open_then_fill(client, trigger_id=trigger_id, title=JOIN_TITLE, build=build)
-    # The modal is showing; now keep what Slack told us (a restored account is back in).
-    if answers and answers[0].user is not None:
-        await _record_account(runtime, team_id=team_id, user=answers[0].user)
 
 
 async def _record_account(runtime: Runtime, *, team_id: str, user: dict[str, Any]) -> None:
