@@ -1,14 +1,15 @@
 """The round's linear program (`relax`) solved as an assignment on its double cover.
 
-When every `either` person takes at most one mentee, the program over a set of pairs
-is a fractional b-matching on a general graph: each person is a node that may hold
-`b` pairs (1 for a leader or an `either` person, a column's capacity for a reverse
-mentor), each pair an edge. Its optimum is exactly half that of a bipartite one, the
-graph's double cover: every person appears once on the left and once on the right, and
-every pair {a, b} as the two arcs a -> b and b -> a. The cover is an assignment, which
-scipy's LAPJVsp solves exactly over the arcs alone (a few seconds where HiGHS's
-interior point takes several times as long on the same program), and its duals come
-from longest paths over the matching (Bellman-Ford, a vectorised pass per step).
+When every `either` person takes one mentee as a mentor (and every reverse mentor at
+least one: `applies`), the program over a set of pairs is a fractional b-matching on a
+general graph: each person is a node that may hold `b` pairs (1 for a leader or an
+`either` person, a column's capacity for a reverse mentor), each pair an edge. Its
+optimum is exactly half that of a bipartite one, the graph's double cover: every person
+appears once on the left and once on the right, and every pair {a, b} as the two arcs
+a -> b and b -> a. The cover is an assignment, which scipy's LAPJVsp solves exactly
+over the arcs alone (a few seconds where HiGHS's interior point takes several times as
+long on the same program), and its duals come from longest paths over the matching
+(Bellman-Ford, a vectorised pass per step).
 
 From the cover: a pair's value is half the arcs it holds (0, 1/2 or 1), a person's
 dual is the mean of their two copies' (Bellman-Ford's least ones), and an `either`

@@ -6,7 +6,7 @@ solves (`highspy`, a declared dependency with a public API: `bot.matching.highs`
 keeps the last basis, so a re-solve after adding pairs, changing the objective or
 adding the pairs cut takes a few thousand simplex pivots instead. Should HiGHS ever
 fail to report an optimum, the program falls back to `linprog` from scratch for good.
-When every `either` person takes one mentee at most, the program is first solved on
+When every `either` person takes one mentee as a mentor, the program is first solved on
 its double cover instead (`cover`: an exact assignment, about three times faster than
 HiGHS's first solve at 5,000 + 1,000 `either`), until a unit or cut program needs
 HiGHS. Either way the answer is checked the same way: bounds come from the duals
