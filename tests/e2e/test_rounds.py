@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -57,12 +59,17 @@ def shown_pairs(view: dict[str, Any]) -> set[tuple[str, ...]]:
     return {tuple(re.findall(r"<@(U\w+)>", b["text"]["text"])) for b in pair_blocks(view)}
 
 
-async def deliver_all(app: RunningApp) -> None:
-    for _ in range(20):
+async def deliver_all(app: RunningApp, timeout: float = 10.0) -> None:
+    """Sweep until every message is sent. A sweep that the confirm started
+    (`deliver_soon`) may hold some of them while ours passes them by: wait for it."""
+    deadline = time.monotonic() + timeout
+    while True:
         await app.runtime.deliverer.sweep()
         if not await count(app.sessions, OutgoingMessageRow, OutgoingMessageRow.status != "sent"):
             return
-    raise AssertionError("the outbox did not empty")
+        if time.monotonic() > deadline:
+            raise AssertionError("the outbox did not empty")
+        await asyncio.sleep(0.05)
 
 
 async def confirm(app: RunningApp, view: dict[str, Any], **options: Any) -> Any:
