@@ -17,9 +17,9 @@ person's side is what they hold as a mentor. With sides fixed the program is
 bipartite, and `assign_fixed` is its assignment (whole, no duals needed).
 
 Nothing here is trusted for a proof: bounds come from the duals (`Shape.bound`), and a
-matching is offered only after `sides` has checked it. On anything unexpected (a
-dual that does not close, a cycle that does not settle) these return None and the
-caller solves with HiGHS instead.
+matching is offered only after `sides` has checked it. Should the duals not close (a
+matching that is not optimal, a cycle that does not settle), `solve_cover` returns None
+and the caller solves with HiGHS instead.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from bot.matching.relax import BoolArray, Duals, FloatArray, IntArray, Pairs, Shape, Solution
+
+
+def _starts(counts: IntArray) -> IntArray:
+    """Where each of consecutive runs of `counts` items starts."""
+    ends: IntArray = np.cumsum(counts)
+    return ends - counts
 
 
 def applies(shape: Shape) -> bool:
@@ -53,7 +59,7 @@ class _People:
         seats = np.ones(self.count, dtype=np.int64)
         seats[self.of_col[pure]] = shape.capacity[pure].astype(np.int64)
         self.seats = seats
-        self.first_seat = np.concatenate([[0], np.cumsum(seats)[:-1]])
+        self.first_seat = _starts(seats)
         self.n_seats = int(seats.sum())
 
     def duals(self, alpha: FloatArray, beta: FloatArray) -> FloatArray:
@@ -76,19 +82,20 @@ def _seat_arcs(
     seat, the pair's position)."""
     per = tail_seats * head_seats
     index = np.repeat(np.arange(len(per)), per)
-    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    within = np.arange(int(per.sum())) - np.repeat(_starts(per), per)
     heads = head_seats[index]
     return tail_first[index] + within // heads, head_first[index] + within % heads, index
 
 
 def _assignment(
     n_left: int, n_right: int, left: IntArray, right: IntArray, weight: FloatArray
-) -> tuple[IntArray, IntArray] | None:
+) -> tuple[IntArray, IntArray]:
     """The maximum-weight matching of the arcs (whole weights): each left node's matched
     right node or -1, and each right node's left node or -1.
 
-    LAPJVsp matches every row, so each left node also gets a column of its own; costs
-    are `1 - 2 w` on an arc and 1 on the own column: whole, never 0, least is best.
+    LAPJVsp matches every row, so each left node also gets a column of its own (a full
+    matching always exists); costs are `1 - 2 w` on an arc and 1 on the own column:
+    whole, never 0, least is best.
     """
     if len(left) == 0:
         return np.full(n_left, -1, dtype=np.int64), np.full(n_right, -1, dtype=np.int64)
@@ -105,10 +112,7 @@ def _assignment(
     indices[at], costs[at] = right, 1.0 - 2.0 * weight
     indices[own_at], costs[own_at] = n_right + np.arange(n_left), 1.0
     graph = sp.csr_array((costs, indices, indptr), shape=(n_left, n_right + n_left))
-    try:
-        rows, cols = min_weight_full_bipartite_matching(graph)
-    except ValueError:  # pragma: no cover - every row has its own column
-        return None
+    rows, cols = min_weight_full_bipartite_matching(graph)
     mate_left = np.full(n_left, -1, dtype=np.int64)
     mate_right = np.full(n_right, -1, dtype=np.int64)
     real = cols < n_right
@@ -168,10 +172,7 @@ def solve_cover(shape: Shape, pairs: Pairs, gains: FloatArray) -> Solution | Non
         return None
     people = _People(shape)
     left, right, owner, weight = _cover_arcs(people, pairs, gains)
-    solved = _assignment(people.n_seats, people.n_seats, left, right, weight)
-    if solved is None:
-        return None
-    mate_left, mate_right = solved
+    mate_left, mate_right = _assignment(people.n_seats, people.n_seats, left, right, weight)
     potentials = _potentials(people.n_seats, left, right, weight, mate_left, mate_right)
     if potentials is None:
         return None
@@ -218,14 +219,13 @@ def assign_fixed(shape: Shape, pairs: Pairs, gains: FloatArray, mentor: BoolArra
     off_cols = np.zeros(shape.n_cols, dtype=np.bool_)
     off_cols[shape.either_col[~mentor]] = True
     capacity = shape.capacity.astype(np.int64)
-    first_seat = np.concatenate([[0], np.cumsum(capacity)[:-1]])
+    first_seat = _starts(capacity)
     edge = np.flatnonzero(~off_rows[pairs.rows] & ~off_cols[pairs.cols] & (gains > 0))
     rows, cols = pairs.rows[edge], pairs.cols[edge]
     one = np.ones(len(edge), dtype=np.int64)
     left, right, at = _seat_arcs(rows, one, first_seat[cols], capacity[cols])
     index = edge[at]
-    solved = _assignment(shape.n_rows, int(capacity.sum()), left, right, gains[index])
+    mate_left, _ = _assignment(shape.n_rows, int(capacity.sum()), left, right, gains[index])
     x = np.zeros(len(pairs))
-    if solved is not None:
-        x[index[solved[0][left] == right]] = 1.0  # candidates are distinct: so are arcs
+    x[index[mate_left[left] == right]] = 1.0  # candidates are distinct: so are arcs
     return Solution(x, mentor.astype(np.float64), None)

@@ -80,6 +80,18 @@ async def user_change(app: RunningApp, user_id: str, event_id: str, **changes: A
     assert response.status == 200
 
 
+async def take_out(app: RunningApp, user_id: str, event_id: str, **changes: Any) -> None:
+    """A user_change event that makes the account one that can't take part; back once it
+    has taken them out."""
+    await user_change(app, user_id, event_id, **changes)
+
+    async def taken_out() -> bool:
+        row = await person(app, user_id)
+        return row is not None and not row.is_active
+
+    await eventually(taken_out)
+
+
 async def status_text(app: RunningApp, user_id: str) -> str:
     return str(await ask_status(app, user_id))
 
@@ -223,13 +235,7 @@ async def test_a_guest_taken_out_by_user_change_is_refused_at_join_and_stays_out
     teaches = await skill(app)
     await join(app, MEMBER, teaches)
     await app.fake.await_until(lambda: app.fake.messages(f"D{MEMBER}"))
-    await user_change(app, MEMBER, "EvGUEST1", is_restricted=True)
-
-    async def taken_out() -> bool:
-        row = await person(app, MEMBER)
-        return row is not None and not row.is_active
-
-    await eventually(taken_out)
+    await take_out(app, MEMBER, "EvGUEST1", is_restricted=True)
 
     # /mentor join: a kind word instead of the form.
     response = await app.slack.command("join", user_id=MEMBER)
@@ -283,13 +289,7 @@ async def test_a_restored_account_can_submit_its_form_the_moment_it_shows(
     teaches = await skill(app)
     await join(app, MEMBER, teaches)
     await app.fake.await_until(lambda: app.fake.home_view(MEMBER) is not None)
-    await user_change(app, MEMBER, "EvGUEST3", is_restricted=True)
-
-    async def taken_out() -> bool:
-        row = await person(app, MEMBER)
-        return row is not None and not row.is_active
-
-    await eventually(taken_out)
+    await take_out(app, MEMBER, "EvGUEST3", is_restricted=True)
     app.fake.update_user(MEMBER, is_restricted=False)  # a full member again; event missed
     loop = asyncio.get_running_loop()
     answers: list[Any] = []
@@ -324,13 +324,7 @@ async def test_a_forged_form_is_refused_even_when_another_handler_took_the_guest
     submitted = await stale_submit(app, LEADER, teaches, view_id)
     assert submitted.status == 200
     await app.fake.await_until(lambda: app.fake.calls_to("users.info"))
-    await user_change(app, LEADER, "EvGUEST2")
-
-    async def taken_out() -> bool:
-        row = await person(app, LEADER)
-        return row is not None and not row.is_active
-
-    await eventually(taken_out)
+    await take_out(app, LEADER, "EvGUEST2")
     await app.fake.await_for("users.info")  # the form's read, answered after the event
 
     def refused() -> bool:
@@ -415,13 +409,7 @@ async def test_when_slack_cannot_say_someone_taken_out_is_not_let_back_in_on_a_g
     teaches = await skill(app)
     await join(app, MEMBER, teaches)
     await app.fake.await_until(lambda: app.fake.home_view(MEMBER) is not None)
-    await user_change(app, MEMBER, "EvGUEST2", is_restricted=True)
-
-    async def taken_out() -> bool:
-        row = await person(app, MEMBER)
-        return row is not None and not row.is_active
-
-    await eventually(taken_out)
+    await take_out(app, MEMBER, "EvGUEST2", is_restricted=True)
 
     app.fake.fail_next("users.info", status=503)
     await app.slack.command("join", user_id=MEMBER)

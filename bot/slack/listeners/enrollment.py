@@ -132,9 +132,7 @@ async def _check_account(
     lookup = await lookup_user(client, user_id)
     if lookup.user is None:
         return
-    await record_slack_user(
-        runtime.sessions, team_id=team_id, user=lookup.user, now=runtime.clock.now()
-    )
+    await _record_account(runtime, team_id=team_id, user=lookup.user)
     refusal = join_refusal(account, lookup)
     if refusal is None:
         return

@@ -185,9 +185,8 @@ def test_a_matching_that_is_not_optimal_gives_no_duals() -> None:
 
 def test_the_assignment_says_who_is_left_unmatched() -> None:
     # Left 0 takes right 0; left 1 has no arc, right 1 no taker.
-    mates = cover._assignment(2, 2, np.array([0]), np.array([0]), np.array([3.0]))
-    assert mates is not None
-    assert mates[0].tolist() == [0, -1] and mates[1].tolist() == [0, -1]
+    lefts, rights = cover._assignment(2, 2, np.array([0]), np.array([0]), np.array([3.0]))
+    assert lefts.tolist() == [0, -1] and rights.tolist() == [0, -1]
 
 
 def test_a_pair_of_a_person_with_themselves_is_never_taken() -> None:
